@@ -1,0 +1,61 @@
+"""Whole-page caching for anonymous visitors, cleared by any publish.
+
+Pages are cached under a generation number; publishing, unpublishing, moving or deleting a page,
+or saving a snippet or image, bumps the generation, so every cached page is stale at once without
+having to know which pages showed the changed content (a course appears on the home page, its
+index, its lecturers' and its base's pages).
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.cache import patch_response_headers
+from django.utils.translation import get_language
+
+GENERATION_KEY = "page-cache-generation"
+
+
+def current_generation() -> int:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, 1, timeout=None)
+        generation = cache.get(GENERATION_KEY, 1)
+    return generation
+
+
+def bump_generation(**kwargs) -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 2, timeout=None)
+
+
+def is_cacheable_request(request) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and not getattr(request, "is_preview", False)
+    )
+
+
+def cache_anonymous_page(view):
+    """Serve anonymous GETs of a view from the cache; anyone logged in gets a fresh page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_cacheable_request(request) or settings.PAGE_CACHE_SECONDS <= 0:
+            return view(request, *args, **kwargs)
+        key = f"page:{current_generation()}:{get_language()}:{request.get_full_path()}"
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        if response.status_code == 200 and not response.cookies:
+            patch_response_headers(response, cache_timeout=60)
+            cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+        return response
+
+    return wrapper

@@ -1,0 +1,63 @@
+"""Chinese-aware search on Wagtail's database backend.
+
+Both SQLite's FTS5 tokenizer and PostgreSQL's parser index a run of Han characters as one word,
+so "物业" cannot find "红色物业服务中心". As Lucene's CJK analyser does, every run of Han
+characters is cut into overlapping bigrams ("红色 色物 物业 业服 …") at index time, in a search
+field of its own, and the query is cut the same way and all its bigrams are required. Latin words
+go through the backend's normal analysis.
+"""
+
+import re
+
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import mark_safe
+
+HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z0-9]+")
+MAX_QUERY_LENGTH = 100
+
+
+def han_bigrams(text: str) -> list[str]:
+    grams = []
+    for run in HAN_RUN.findall(text or ""):
+        if len(run) == 1:
+            grams.append(run)
+        else:
+            grams.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+def bigram_text(*texts: str) -> str:
+    """The text to index in a page's bigram field: unique bigrams, space-separated."""
+    seen = dict.fromkeys(gram for text in texts for gram in han_bigrams(strip_tags(text or "")))
+    return " ".join(seen)
+
+
+def query_terms(query: str) -> list[str]:
+    """The words a user asked for: Han runs and Latin words, in order."""
+    return WORD.findall((query or "")[:MAX_QUERY_LENGTH])
+
+
+def segment_query(query: str) -> str:
+    """The query as the index sees it: Han runs as bigrams, Latin words as they are."""
+    parts = []
+    for term in query_terms(query):
+        parts.extend(han_bigrams(term) if HAN_RUN.fullmatch(term) else [term.lower()])
+    return " ".join(dict.fromkeys(parts))
+
+
+def highlight(text: str, query: str, width: int = 90) -> str:
+    """A snippet of text around the first term of the query, with the terms marked."""
+    plain = " ".join(strip_tags(text or "").split())
+    terms = sorted(set(query_terms(query)), key=len, reverse=True)
+    lowered = plain.lower()
+    hits = [lowered.find(term.lower()) for term in terms if term.lower() in lowered]
+    start = max(0, min(hits) - width // 3) if hits else 0
+    snippet = plain[start : start + width]
+    html = escape(snippet)
+    if terms:
+        pattern = "|".join(re.escape(escape(term)) for term in terms)
+        html = re.sub(pattern, lambda m: f"<mark>{m.group(0)}</mark>", html, flags=re.I)
+    prefix = "…" if start else ""
+    suffix = "…" if start + width < len(plain) else ""
+    return mark_safe(f"{prefix}{html}{suffix}")

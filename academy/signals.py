@@ -1,0 +1,22 @@
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from wagtail.images import get_image_model
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from .cache import bump_generation
+from .models import District, Organisation, Topic
+
+for signal in (page_published, page_unpublished, post_page_move):
+    signal.connect(bump_generation, dispatch_uid=f"page-cache-{signal!r}")
+
+for model in (District, Topic, Organisation, get_image_model()):
+    post_save.connect(bump_generation, sender=model, dispatch_uid=f"page-cache-save-{model}")
+    post_delete.connect(bump_generation, sender=model, dispatch_uid=f"page-cache-del-{model}")
+
+
+@receiver(post_delete, dispatch_uid="page-cache-page-delete")
+def page_deleted(sender, instance, **kwargs):
+    from wagtail.models import Page
+
+    if isinstance(instance, Page):
+        bump_generation()

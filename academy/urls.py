@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.urls import include, path, re_path
+from django.views.i18n import JavaScriptCatalog
+from wagtail import views as wagtail_views
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.images.views.serve import ServeView
+
+from . import views
+from .cache import cache_anonymous_page
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    re_path(
+        r"^images/([^/]*)/(\d*)/([^/]*)/[^/]*$", ServeView.as_view(), name="wagtailimages_serve"
+    ),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+]
+
+# Chinese at the root, English under /en/: the language is in the URL, so whole pages can be
+# cached per language and switching needs no cookie.
+urlpatterns += i18n_patterns(
+    path("search/", views.search, name="search"),
+    re_path(
+        r"^((?:[\w\-]+/)*)$", cache_anonymous_page(wagtail_views.serve), name="wagtail_serve"
+    ),
+    prefix_default_language=False,
+)
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns

@@ -1,0 +1,50 @@
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from .models import District, Organisation, Topic
+
+
+class OrganisationFilterSet(WagtailFilterSet):
+    class Meta:
+        model = Organisation
+        fields = ["kind", "district"]
+
+
+class OrganisationViewSet(SnippetViewSet):
+    model = Organisation
+    icon = "group"
+    menu_label = _("Organisations")
+    list_display = ["name", "kind", "district", "credit_code"]
+    list_export = ["name", "kind", "district", "credit_code", "address", "contact_phone"]
+    export_filename = "organisations"
+    filterset_class = OrganisationFilterSet
+    search_fields = ["name", "credit_code"]
+    ordering = ["name"]
+
+
+class DistrictViewSet(SnippetViewSet):
+    model = District
+    icon = "site"
+    menu_label = _("Districts")
+    list_display = ["name", "slug", "sort_order"]
+    ordering = ["sort_order"]
+
+
+class TopicViewSet(SnippetViewSet):
+    model = Topic
+    icon = "tag"
+    menu_label = _("Topics")
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+
+
+class AcademyDataGroup(SnippetViewSetGroup):
+    items = (OrganisationViewSet, DistrictViewSet, TopicViewSet)
+    menu_icon = "folder-open-inverse"
+    menu_label = _("Academy data")
+    menu_name = "academy-data"
+
+
+register_snippet(AcademyDataGroup)

@@ -1,0 +1,1 @@
+"""Registrations, attendance and calendars arrive with their own issues."""

@@ -1,0 +1,125 @@
+"""The lecturer pool (百人讲师团): public profiles of the academy's lecturers."""
+
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField
+from wagtail.images import get_image_model
+from wagtail.models import Page
+from wagtail.search import index
+
+from academy.models import INDEX_PAGE_SIZE, SearchablePage, Topic
+
+
+class TrainerCategory(models.TextChoices):
+    ENTREPRENEUR = "entrepreneur", _("Entrepreneur")
+    EXPERT = "expert", _("Expert or scholar")
+    CADRE = "cadre", _("Party or government cadre")
+    COMMUNITY_SECRETARY = "community_secretary", _("Community party secretary")
+    SOCIAL_WORKER = "social_worker", _("Social organisation leader")
+    MODEL_WORKER = "model_worker", _("Exemplary worker")
+
+
+class TrainerIndexPage(SearchablePage):
+    """The lecturer pool, filtered by category and topic."""
+
+    introduction = models.TextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    subpage_types = ["trainers.TrainerPage"]
+    parent_page_types = ["academy.HomePage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("lecturer index page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        trainers = TrainerPage.objects.live().child_of(self)
+        category = request.GET.get("category", "")
+        if category in TrainerCategory.values:
+            trainers = trainers.filter(category=category)
+        else:
+            category = ""
+        topics = list(Topic.objects.filter(trainers__isnull=False).distinct())
+        topic = next((t for t in topics if t.slug == request.GET.get("topic")), None)
+        if topic:
+            trainers = trainers.filter(topics=topic)
+        trainers = trainers.select_related("photo").prefetch_related(
+            Prefetch("photo", queryset=get_image_model().objects.prefetch_renditions())
+        )
+        context["trainers_page"] = Paginator(
+            trainers.order_by("title", "pk"), INDEX_PAGE_SIZE
+        ).get_page(request.GET.get("page"))
+        context["categories"] = TrainerCategory.choices
+        context["topics"] = topics
+        context["current_category"] = category
+        context["current_topic"] = topic
+        return context
+
+
+class TrainerPage(SearchablePage):
+    """A lecturer's public profile; the courses they teach come from the course pages."""
+
+    photo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("photo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    job_title = models.CharField(_("title or position"), max_length=120, blank=True)
+    unit = models.CharField(_("unit"), max_length=120, blank=True)
+    category = models.CharField(_("category"), max_length=24, choices=TrainerCategory.choices)
+    topics = ParentalManyToManyField(
+        Topic, verbose_name=_("topics"), blank=True, related_name="trainers"
+    )
+    biography = RichTextField(
+        _("biography"), blank=True, features=["bold", "italic", "link", "ol", "ul"]
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("photo"),
+        MultiFieldPanel(
+            [FieldPanel("job_title"), FieldPanel("unit"), FieldPanel("category")],
+            heading=_("Position"),
+        ),
+        FieldPanel("topics"),
+        FieldPanel("biography"),
+    ]
+    search_fields = [
+        *SearchablePage.search_fields,
+        index.SearchField("job_title"),
+        index.SearchField("unit"),
+        index.SearchField("biography"),
+        index.FilterField("category"),
+    ]
+    parent_page_types = ["trainers.TrainerIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("lecturer")
+        verbose_name_plural = _("lecturers")
+
+    def search_texts(self):
+        return [self.title, self.job_title, self.unit, self.biography]
+
+    def search_snippet_text(self):
+        return " ".join(filter(None, [self.unit, self.job_title, self.biography]))
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.models import CoursePage
+
+        context = super().get_context(request, *args, **kwargs)
+        context["trainer_topics"] = self.topics.all()
+        context["courses"] = (
+            CoursePage.objects.live().filter(lecturers=self).order_by("title").only(
+                "id", "title", "url_path", "path", "depth", "format", "study_hours"
+            )
+        )
+        return context
