@@ -15,8 +15,10 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The compiled .mo files are committed too, so a machine without gettext still runs.
 messages: install
-	$(PY) manage.py compilemessages --ignore '.venv' --verbosity 0
+	@if command -v msgfmt >/dev/null; then \
+		$(PY) manage.py compilemessages --ignore '.venv' --verbosity 0; fi
 
 migrate: install messages
 	$(PY) manage.py migrate --noinput

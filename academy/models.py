@@ -221,7 +221,7 @@ class NewsIndexPage(SearchablePage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         kind = request.GET.get("kind")
-        news = NewsPage.objects.live().child_of(self).select_related("image")
+        news = NewsPage.objects.live().child_of(self)
         if kind in NewsPage.Kind.values:
             news = news.filter(kind=kind)
         else:

@@ -23,7 +23,6 @@ def featured_courses(limit: int = 6):
     return (
         CoursePage.objects.live()
         .filter(featured=True)
-        .select_related("image")
         .prefetch_related(
             Prefetch("image", queryset=get_image_model().objects.prefetch_renditions())
         )

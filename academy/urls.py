@@ -24,9 +24,7 @@ urlpatterns = [
 # cached per language and switching needs no cookie.
 urlpatterns += i18n_patterns(
     path("search/", views.search, name="search"),
-    re_path(
-        r"^((?:[\w\-]+/)*)$", cache_anonymous_page(wagtail_views.serve), name="wagtail_serve"
-    ),
+    re_path(r"^((?:[\w\-]+/)*)$", cache_anonymous_page(wagtail_views.serve), name="wagtail_serve"),
     prefix_default_language=False,
 )
 

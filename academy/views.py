@@ -39,9 +39,7 @@ def search(request):
             for page in results_page
             if page.pk in by_pk
         ]
-    return render(
-        request, "academy/search.html", {"query": query, "results_page": results_page}
-    )
+    return render(request, "academy/search.html", {"query": query, "results_page": results_page})
 
 
 def search_snippet(page) -> str:

@@ -56,7 +56,7 @@ class BaseIndexPage(SearchablePage):
         district = next((d for d in districts if d.slug == request.GET.get("district")), None)
         if district:
             bases = bases.filter(district=district)
-        bases = bases.select_related("district", "photo").prefetch_related(
+        bases = bases.select_related("district").prefetch_related(
             Prefetch("photo", queryset=get_image_model().objects.prefetch_renditions())
         )
         context["bases_page"] = Paginator(
@@ -109,9 +109,7 @@ class BasePage(SearchablePage):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    teaching_points = StreamField(
-        BaseStreamBlock(), verbose_name=_("teaching points"), blank=True
-    )
+    teaching_points = StreamField(BaseStreamBlock(), verbose_name=_("teaching points"), blank=True)
 
     content_panels = [
         *Page.content_panels,
@@ -185,7 +183,7 @@ class BasePage(SearchablePage):
         from courses.models import CoursePage
 
         context = super().get_context(request, *args, **kwargs)
-        context["gallery"] = self.gallery_images.select_related("image").prefetch_related(
+        context["gallery"] = self.gallery_images.prefetch_related(
             Prefetch("image", queryset=get_image_model().objects.prefetch_renditions())
         )
         context["courses"] = (

@@ -53,7 +53,7 @@ class CourseIndexPage(SearchablePage):
         topic = next((t for t in topics if t.slug == request.GET.get("topic")), None)
         if topic:
             courses = courses.filter(topics=topic)
-        courses = courses.select_related("image", "base").prefetch_related(
+        courses = courses.select_related("base").prefetch_related(
             Prefetch("image", queryset=get_image_model().objects.prefetch_renditions()),
             Prefetch("lecturers", queryset=lecturer_queryset()),
         )
@@ -158,16 +158,13 @@ class CoursePage(SearchablePage):
         context["lecturers"] = (
             TrainerPage.objects.live()
             .filter(courses=self)
-            .select_related("photo")
             .prefetch_related(
                 Prefetch("photo", queryset=get_image_model().objects.prefetch_renditions())
             )
         )
         context["course_topics"] = self.topics.all()
         context["materials"] = self.materials.select_related("document")
-        context["base_page"] = (
-            self.base if self.base and self.base.live else None
-        )
+        context["base_page"] = self.base if self.base and self.base.live else None
         return context
 
 
@@ -176,7 +173,10 @@ class CourseMaterial(Orderable):
 
     page = ParentalKey(CoursePage, on_delete=models.CASCADE, related_name="materials")
     document = models.ForeignKey(
-        "wagtaildocs.Document", verbose_name=_("document"), on_delete=models.CASCADE, related_name="+"
+        "wagtaildocs.Document",
+        verbose_name=_("document"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     title = models.CharField(_("title"), max_length=120, blank=True)
 

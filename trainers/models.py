@@ -48,7 +48,7 @@ class TrainerIndexPage(SearchablePage):
         topic = next((t for t in topics if t.slug == request.GET.get("topic")), None)
         if topic:
             trainers = trainers.filter(topics=topic)
-        trainers = trainers.select_related("photo").prefetch_related(
+        trainers = trainers.prefetch_related(
             Prefetch("photo", queryset=get_image_model().objects.prefetch_renditions())
         )
         context["trainers_page"] = Paginator(
@@ -118,8 +118,9 @@ class TrainerPage(SearchablePage):
         context = super().get_context(request, *args, **kwargs)
         context["trainer_topics"] = self.topics.all()
         context["courses"] = (
-            CoursePage.objects.live().filter(lecturers=self).order_by("title").only(
-                "id", "title", "url_path", "path", "depth", "format", "study_hours"
-            )
+            CoursePage.objects.live()
+            .filter(lecturers=self)
+            .order_by("title")
+            .only("id", "title", "url_path", "path", "depth", "format", "study_hours")
         )
         return context
