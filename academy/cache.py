@@ -6,11 +6,12 @@ having to know which pages showed the changed content (a course appears on the h
 index, its lecturers' and its base's pages).
 """
 
+import hashlib
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils.cache import patch_response_headers
+from django.utils.cache import has_vary_header, patch_response_headers
 from django.utils.translation import get_language
 
 GENERATION_KEY = "page-cache-generation"
@@ -39,6 +40,18 @@ def is_cacheable_request(request) -> bool:
     )
 
 
+def is_cacheable_response(request, response) -> bool:
+    """Only shared, cookie-free pages: never one with a CSRF token, a form's state or live seats."""
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not has_vary_header(response, "Cookie")
+        and not any(word in cache_control for word in ("private", "no-cache", "no-store"))
+    )
+
+
 def cache_anonymous_page(view):
     """Serve anonymous GETs of a view from the cache; anyone logged in gets a fresh page."""
 
@@ -46,14 +59,15 @@ def cache_anonymous_page(view):
     def wrapper(request, *args, **kwargs):
         if not is_cacheable_request(request) or settings.PAGE_CACHE_SECONDS <= 0:
             return view(request, *args, **kwargs)
-        key = f"page:{current_generation()}:{get_language()}:{request.get_full_path()}"
+        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = f"page:{current_generation()}:{get_language()}:{path}"
         cached = cache.get(key)
         if cached is not None:
             return cached
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
-        if response.status_code == 200 and not response.cookies:
+        if is_cacheable_response(request, response):
             patch_response_headers(response, cache_timeout=60)
             cache.set(key, response, settings.PAGE_CACHE_SECONDS)
         return response

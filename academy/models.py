@@ -1,8 +1,10 @@
 """The academy's site-wide models: users, districts, organisations, topics and the plain pages."""
 
+from django.apps import apps
 from django.contrib.auth.models import AbstractUser
 from django.core.paginator import Paginator
 from django.db import models
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -135,6 +137,29 @@ class SearchablePage(Page):
         return self.search_description
 
 
+class IndexPageMixin:
+    """Routes to a child in one query that fetches the specific page directly.
+
+    Wagtail's `Page.route` fetches the child as a plain Page and then its specific row; an index
+    whose children are all of one type can ask for that type at once.
+    """
+
+    child_page_model: str = ""
+    child_select_related: tuple[str, ...] = ()
+
+    def route(self, request, path_components):
+        if not path_components:
+            return super().route(request, path_components)
+        model = apps.get_model(self.child_page_model)
+        children = model.objects.child_of(self).select_related(*self.child_select_related)
+        try:
+            child = children.get(slug=path_components[0])
+        except model.DoesNotExist as error:
+            raise Http404 from error
+        child._cached_parent_obj = self
+        return child.route(request, path_components[1:])
+
+
 def streamfield_text(value) -> str:
     return " ".join(str(part) for part in value.stream_block.get_searchable_content(value))
 
@@ -163,6 +188,7 @@ class HomePage(SearchablePage):
         "courses.CourseIndexPage",
         "trainers.TrainerIndexPage",
         "bases.BaseIndexPage",
+        "courses.ProgrammeIndexPage",
         "academy.NewsIndexPage",
         "academy.StandardPage",
     ]
@@ -205,9 +231,11 @@ class StandardPage(SearchablePage):
         return self.introduction or streamfield_text(self.body)
 
 
-class NewsIndexPage(SearchablePage):
+class NewsIndexPage(IndexPageMixin, SearchablePage):
     """The list of news, salons, brainstorms and events, newest first."""
 
+    child_page_model = "academy.NewsPage"
+    child_select_related = ("image",)
     introduction = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("introduction")]

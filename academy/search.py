@@ -54,10 +54,17 @@ def highlight(text: str, query: str, width: int = 90) -> str:
     hits = [lowered.find(term.lower()) for term in terms if term.lower() in lowered]
     start = max(0, min(hits) - width // 3) if hits else 0
     snippet = plain[start : start + width]
-    html = escape(snippet)
     if terms:
-        pattern = "|".join(re.escape(escape(term)) for term in terms)
-        html = re.sub(pattern, lambda m: f"<mark>{m.group(0)}</mark>", html, flags=re.I)
+        pattern = re.compile("|".join(re.escape(term) for term in terms), flags=re.I)
+        parts, last = [], 0
+        for match in pattern.finditer(snippet):
+            parts.append(escape(snippet[last : match.start()]))
+            parts.append(f"<mark>{escape(match.group(0))}</mark>")
+            last = match.end()
+        parts.append(escape(snippet[last:]))
+        html = "".join(parts)
+    else:
+        html = escape(snippet)
     prefix = "…" if start else ""
     suffix = "…" if start + width < len(plain) else ""
     return mark_safe(f"{prefix}{html}{suffix}")

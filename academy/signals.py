@@ -4,12 +4,12 @@ from wagtail.images import get_image_model
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .cache import bump_generation
-from .models import District, Organisation, Topic
+from .models import AcademySettings, District, Organisation, Topic
 
 for signal in (page_published, page_unpublished, post_page_move):
     signal.connect(bump_generation, dispatch_uid=f"page-cache-{signal!r}")
 
-for model in (District, Topic, Organisation, get_image_model()):
+for model in (District, Topic, Organisation, AcademySettings, get_image_model()):
     post_save.connect(bump_generation, sender=model, dispatch_uid=f"page-cache-save-{model}")
     post_delete.connect(bump_generation, sender=model, dispatch_uid=f"page-cache-del-{model}")
 

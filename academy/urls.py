@@ -2,16 +2,26 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
 from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.images.views.serve import ServeView
 
+from bookings.api import CohortViewSet
+
 from . import views
 from .cache import cache_anonymous_page
 
+api_router = SimpleRouter()
+api_router.register("cohorts", CohortViewSet, basename="cohort")
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", include(api_router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     re_path(
@@ -24,6 +34,7 @@ urlpatterns = [
 # cached per language and switching needs no cookie.
 urlpatterns += i18n_patterns(
     path("search/", views.search, name="search"),
+    path("bookings/", include("bookings.urls")),
     re_path(r"^((?:[\w\-]+/)*)$", cache_anonymous_page(wagtail_views.serve), name="wagtail_serve"),
     prefix_default_language=False,
 )

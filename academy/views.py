@@ -2,7 +2,7 @@
 
 import logging
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
@@ -49,7 +49,7 @@ def search_snippet(page) -> str:
 
 def healthz(request):
     """200 when the database and the cache answer, 503 naming what failed."""
-    status = {"database": connection.vendor, "cache": cache.__class__.__name__}
+    status = {"database": connection.vendor, "cache": type(caches["default"]).__name__}
     ok = True
     try:
         with connection.cursor() as cursor:

@@ -15,7 +15,13 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from academy.blocks import BaseStreamBlock
-from academy.models import INDEX_PAGE_SIZE, District, SearchablePage, streamfield_text
+from academy.models import (
+    INDEX_PAGE_SIZE,
+    District,
+    IndexPageMixin,
+    SearchablePage,
+    streamfield_text,
+)
 from academy.validators import validate_office_phone
 
 
@@ -31,8 +37,11 @@ class BaseCategory(models.TextChoices):
     INSTITUTION = "institution", _("Public institution")
 
 
-class BaseIndexPage(SearchablePage):
+class BaseIndexPage(IndexPageMixin, SearchablePage):
     """The map of training bases, filtered by district and category."""
+
+    child_page_model = "bases.BasePage"
+    child_select_related = ("district", "photo")
 
     introduction = models.TextField(_("introduction"), blank=True)
 

@@ -11,7 +11,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page
 from wagtail.search import index
 
-from academy.models import INDEX_PAGE_SIZE, SearchablePage, Topic
+from academy.models import INDEX_PAGE_SIZE, IndexPageMixin, SearchablePage, Topic
 
 
 class TrainerCategory(models.TextChoices):
@@ -23,8 +23,11 @@ class TrainerCategory(models.TextChoices):
     MODEL_WORKER = "model_worker", _("Exemplary worker")
 
 
-class TrainerIndexPage(SearchablePage):
+class TrainerIndexPage(IndexPageMixin, SearchablePage):
     """The lecturer pool, filtered by category and topic."""
+
+    child_page_model = "trainers.TrainerPage"
+    child_select_related = ("photo",)
 
     introduction = models.TextField(_("introduction"), blank=True)
 

@@ -19,7 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.db import transaction
-from django.db.models import TextField
+from django.db.models import Count, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from tqdm import tqdm
@@ -42,24 +42,37 @@ from academy.models import (
 )
 from academy.validators import credit_code_check_char
 from bases.models import BaseCategory, BaseGalleryImage, BaseIndexPage, BasePage
-from courses.models import CourseFormat, CourseIndexPage, CourseMaterial, CoursePage
+from bookings.models import Registration, RegistrationGroup
+from courses.models import (
+    Cohort,
+    CourseFormat,
+    CourseIndexPage,
+    CourseMaterial,
+    CoursePage,
+    ProgrammeIndexPage,
+    ProgrammePage,
+    Session,
+)
 from trainers.models import TrainerCategory, TrainerIndexPage, TrainerPage
 
 from . import data, media
 from .pages import bulk_add_children, children_slugs
+from .programmes import ProgrammeSeeder
 
 DEFAULT_SEED = 20200501
 
 # Per unit of --scale.
 LECTURERS = 100
 BASES = 160
+# The seed's 160+ bases today; the benchmark scale of DOMAIN.md plans for 2,000 (200 a unit).
+BASES_PER_SCALE_UNIT = 200
 COURSES = 70
 ORGANISATIONS = 300
-NEWS = len(data.NEWS)
-FEATURED_COURSES = 8
+FEATURED_COURSES = 8  # in all, whatever the scale
 
 INDEX_MODELS = {
     "courses": CourseIndexPage,
+    "programmes": ProgrammeIndexPage,
     "trainers": TrainerIndexPage,
     "bases": BaseIndexPage,
     "news": NewsIndexPage,
@@ -68,12 +81,14 @@ PAGE_MODELS = [
     HomePage,
     StandardPage,
     CourseIndexPage,
+    ProgrammeIndexPage,
     TrainerIndexPage,
     BaseIndexPage,
     NewsIndexPage,
     TrainerPage,
     BasePage,
     CoursePage,
+    ProgrammePage,
     NewsPage,
 ]
 # Areas that are run by a 党工委 rather than a district or city party committee.
@@ -159,6 +174,7 @@ class DemoSeeder:
         self.bases(indexes["bases"], pools)
         self.courses(indexes["courses"], topics, pools)
         self.news(indexes["news"], topics, pools)
+        ProgrammeSeeder(self, pools).run(indexes["programmes"])
         self.index()
         self.references()
         bump_generation()  # cached pages must show the new content
@@ -217,7 +233,7 @@ class DemoSeeder:
     def site(self, pools: Pools) -> HomePage:
         """The home page (the default site's root), settings, the about page and four indexes."""
         rng = self.rng("site")
-        with transaction.atomic(), self.bar(7, "站点与栏目", "页") as bar:
+        with transaction.atomic(), self.bar(3 + len(INDEX_MODELS), "站点与栏目", "页") as bar:
             home = HomePage.objects.first()
             root = Page.get_first_root_node()
             if home is None:
@@ -335,7 +351,7 @@ class DemoSeeder:
         if kind == K.PARTY_GOVERNMENT:
             return rng.choice(
                 [
-                    self.party_department(district, rng.choice(["委组织部", "委社会工作部"])),
+                    self.party_department(district, rng.choice(data.PARTY_DEPARTMENTS)),
                     f"{d}{rng.choice(data.GOVERNMENT_BUREAUS)}",
                     f"{d}{street}{self.street_committee(street)}",
                     f"{d}{street}办事处",
@@ -379,8 +395,8 @@ class DemoSeeder:
 
     @staticmethod
     def party_department(district: District, department: str) -> str:
-        """ "芝罘区委组织部", or "烟台经济技术开发区党工委组织部" for the special areas."""
-        if district.slug in WORK_COMMITTEE_AREAS:
+        """芝罘区委组织部, or 烟台经济技术开发区党工委组织部 in the special areas."""
+        if district.slug in WORK_COMMITTEE_AREAS and department.startswith("委"):
             return f"{district.name}党工委{department.removeprefix('委')}"
         return f"{district.name}{department}"
 
@@ -643,7 +659,7 @@ class DemoSeeder:
         return Decimal(f"{value:.6f}")
 
     def bases(self, index: BaseIndexPage, pools: Pools) -> None:
-        total = BASES * self.scale
+        total = BASES if self.scale == 1 else BASES_PER_SCALE_UNIT * self.scale
         rng = self.rng("bases")
         existing = children_slugs(index)
         seen: set[str] = set()
@@ -809,7 +825,7 @@ class DemoSeeder:
                     body=body,
                     base_id=base_id,
                     image=rng.choice(pools.scenes),
-                    featured=i < 60 and i % 8 == 3,
+                    featured=i % 8 == 3 and i // 8 < FEATURED_COURSES,
                     search_description=summary[:150],
                     first_published_at=self.published_at(rng),
                 )
@@ -941,6 +957,15 @@ def unindexed(model):
     return objects.annotate(indexed_id=Cast("pk", TextField())).exclude(indexed_id__in=indexed)
 
 
+STATUS_LABELS = {
+    Registration.Status.CONFIRMED: "已确认",
+    Registration.Status.PENDING: "待审核",
+    Registration.Status.WAITLISTED: "候补",
+    Registration.Status.CANCELLED: "已取消",
+    Registration.Status.REJECTED: "未通过",
+}
+
+
 def has_content() -> bool:
     """True when a home page exists and has pages under it (``--if-empty`` then does nothing)."""
     home = HomePage.objects.first()
@@ -949,6 +974,13 @@ def has_content() -> bool:
 
 def content_counts() -> list[tuple[str, int]]:
     live_courses = CoursePage.objects.live()
+    registrations = Registration.objects.all()
+    statuses = dict(
+        registrations.order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
     return [
         ("专题", Topic.objects.count()),
         ("单位与社会组织", Organisation.objects.count()),
@@ -961,6 +993,13 @@ def content_counts() -> list[tuple[str, int]]:
         ("  现场教学", live_courses.filter(format=CourseFormat.ONSITE).count()),
         ("  课程教材", CourseMaterial.objects.count()),
         ("新闻动态", NewsPage.objects.live().count()),
+        ("培训班", ProgrammePage.objects.live().count()),
+        ("  班次", Cohort.objects.count()),
+        ("  课表场次", Session.objects.count()),
+        ("    其中已取消", Session.objects.exclude(cancelled_at=None).count()),
+        ("报名", registrations.count()),
+        *[(f"  {label}", statuses.get(value, 0)) for value, label in STATUS_LABELS.items()],
+        ("  团体报名", RegistrationGroup.objects.count()),
         ("全部页面", Page.objects.count()),
         ("图片", get_image_model().objects.count()),
         ("文档", get_document_model().objects.count()),

@@ -1,7 +1,6 @@
 """Settings shared by every environment; values that differ come from the environment."""
 
 import os
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -41,6 +40,10 @@ INSTALLED_APPS = [
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
+    "wagtail.contrib.routable_page",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "modelcluster",
     "taggit",
     "django_filters",
@@ -52,7 +55,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
 ]
-if sys.version_info < (3, 12):
+# Django's tasks API: built in from Django 6.0, the django_tasks backport before (Python 3.11).
+try:
+    import django.tasks  # noqa: F401
+
+    TASKS_MODULE = "django.tasks"
+except ImportError:
+    TASKS_MODULE = "django_tasks"
     INSTALLED_APPS.append("django_tasks")
 
 MIDDLEWARE = [
@@ -168,7 +177,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "烟台城市党建学院 <noreply@example.org>")
 
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+TASKS = {"default": {"BACKEND": f"{TASKS_MODULE}.backends.immediate.ImmediateBackend"}}
 
 LOGGING = {
     "version": 1,
@@ -178,3 +187,29 @@ LOGGING = {
 }
 
 ACADEMY_NAME = _("Yantai City Party-Building Academy")
+
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "bookings.notifications.ConsoleSMSBackend")
+
+# Anti-automation on the registration form, the lookup and the API (django-ratelimit rates).
+BOOKINGS_RATE_PER_IP = os.environ.get("BOOKINGS_RATE_PER_IP", "30/m")
+BOOKINGS_RATE_PER_PHONE = os.environ.get("BOOKINGS_RATE_PER_PHONE", "10/h")
+BOOKINGS_MAX_GROUP_SIZE = 30
+API_MAX_BODY_BYTES = 64 * 1024
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "烟台城市党建学院 API",
+    "DESCRIPTION": "Cohorts, timetables and registration for the mini-program and the scanner.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

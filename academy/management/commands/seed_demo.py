@@ -10,7 +10,8 @@ from academy.demo.seed import DEFAULT_SEED, DemoSeeder, content_counts, has_cont
 
 class Command(BaseCommand):
     help = (
-        "创建演示内容：首页、栏目、百人讲师团、实训基地、名课、单位与社会组织、新闻动态。"
+        "创建演示内容：首页、栏目、百人讲师团、实训基地、名课、单位与社会组织、新闻动态、"
+        "培训班及其班次、课表和报名。"
         "可重复运行，不会产生重复数据。"
     )
 
@@ -63,6 +64,11 @@ class Command(BaseCommand):
             "courses": "课程",
             "course materials": "课程教材",
             "news": "新闻",
+            "programmes": "培训班",
+            "cohorts": "班次",
+            "sessions": "课表场次",
+            "registrations": "报名",
+            "registration groups": "团体报名",
         }
         made = "，".join(f"{labels.get(k, k)} {v}" for k, v in created.items() if v) or "无"
         self.stdout.write(self.style.SUCCESS(f"完成，用时 {elapsed:.1f} 秒。本次新建：{made}。"))

@@ -15,7 +15,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from academy.blocks import BaseStreamBlock
-from academy.models import INDEX_PAGE_SIZE, SearchablePage, Topic, streamfield_text
+from academy.models import INDEX_PAGE_SIZE, IndexPageMixin, SearchablePage, Topic, streamfield_text
 
 
 class CourseFormat(models.TextChoices):
@@ -28,8 +28,11 @@ class CourseFormat(models.TextChoices):
     BRAINSTORM = "brainstorm", _("Brainstorm")
 
 
-class CourseIndexPage(SearchablePage):
+class CourseIndexPage(IndexPageMixin, SearchablePage):
     """The catalogue of courses, filtered by format and topic."""
+
+    child_page_model = "courses.CoursePage"
+    child_select_related = ("base", "image")
 
     introduction = models.TextField(_("introduction"), blank=True)
 

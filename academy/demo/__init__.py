@@ -1,0 +1,1 @@
+"""Demo content for the academy: word tables, generated media and the seeder."""

@@ -1,0 +1,1 @@
+"""Benchmarks for the public site; see bench/README.md."""

@@ -1,0 +1,218 @@
+"""JSON API for the WeChat mini-program and the check-in scanner: cohorts and registrations."""
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from academy.validators import normalize_digits, validate_id_number, validate_mobile
+from courses.models import Cohort
+from courses.selectors import cohorts_with_seats, seats_left, session_queryset
+
+from .models import Registration
+from .ratelimit import too_many_attempts
+from .services import Applicant, BookingError, register
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "payload_too_large"
+
+
+class TooManyRequests(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = _("Too many attempts from this network or number. Please wait a few minutes.")
+    default_code = "too_many_requests"
+
+
+class SessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField(source="display_title")
+    lecturers = serializers.SerializerMethodField()
+    place = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    study_hours = serializers.DecimalField(max_digits=4, decimal_places=1)
+    cancelled = serializers.BooleanField(source="is_cancelled")
+
+    def get_lecturers(self, session) -> list[str]:
+        return [lecturer.title for lecturer in session.lecturers.all()]
+
+
+class CohortSerializer(serializers.ModelSerializer):
+    programme = serializers.CharField(source="programme.title")
+    seats_left = serializers.SerializerMethodField()
+    registration_open = serializers.SerializerMethodField()
+    page_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Cohort
+        fields = [
+            "id",
+            "title",
+            "programme",
+            "starts_on",
+            "ends_on",
+            "capacity",
+            "seats_left",
+            "registration_open",
+            "registration_opens_at",
+            "registration_closes_at",
+            "requires_approval",
+            "waitlist_enabled",
+            "asks_id_number",
+            "page_url",
+        ]
+
+    def get_seats_left(self, cohort) -> int:
+        return seats_left(cohort)
+
+    def get_registration_open(self, cohort) -> bool:
+        return cohort.registration_open()
+
+    def get_page_url(self, cohort) -> str:
+        request = self.context.get("request")
+        url = cohort.get_url()
+        return request.build_absolute_uri(url) if request else url
+
+
+class CohortDetailSerializer(CohortSerializer):
+    sessions = SessionSerializer(many=True)
+
+    class Meta(CohortSerializer.Meta):
+        fields = [*CohortSerializer.Meta.fields, "sessions"]
+
+
+class NormalisedCharField(serializers.CharField):
+    """Full-width digits and letters to ASCII, spaces and dashes removed."""
+
+    def to_internal_value(self, data):
+        return normalize_digits(super().to_internal_value(data))
+
+
+class RegistrationRequestSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=40)
+    phone = NormalisedCharField(max_length=20, validators=[validate_mobile])
+    unit = serializers.CharField(max_length=120)
+    position = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    party_organisation = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    origin_province = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    origin_city = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    id_number = NormalisedCharField(
+        max_length=24, required=False, allow_blank=True, validators=[validate_id_number]
+    )
+    consent = serializers.BooleanField()
+
+    def validate_consent(self, value):
+        if value is not True:
+            raise serializers.ValidationError(
+                _("Please agree to the use of your personal information.")
+            )
+        return value
+
+    def validate(self, attrs):
+        cohort = self.context["cohort"]
+        if cohort.asks_id_number and not attrs.get("id_number"):
+            raise serializers.ValidationError(
+                {"id_number": _("This cohort asks for the ID number.")}
+            )
+        if not cohort.asks_id_number:
+            attrs["id_number"] = ""
+        return attrs
+
+    def applicant(self) -> Applicant:
+        data = {key: value for key, value in self.validated_data.items() if key != "consent"}
+        data["name"] = " ".join(data["name"].split())
+        return Applicant(**data)
+
+
+class RegistrationResultSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    status = serializers.ChoiceField(choices=["confirmed", "pending", "waitlisted"])
+    manage_url = serializers.URLField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Open and upcoming cohorts, and registration for them."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    def get_queryset(self):
+        if self.action == "registrations":
+            return Cohort.objects.filter(programme__live=True).select_related("programme")
+        queryset = cohorts_with_seats(
+            Cohort.objects.filter(ends_on__gte=timezone.localdate(), programme__live=True)
+        ).order_by("starts_on", "pk")
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related(
+                Prefetch("sessions", queryset=session_queryset().order_by("starts_at", "pk"))
+            )
+        return queryset
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return CohortDetailSerializer
+        if self.action == "registrations":
+            return RegistrationRequestSerializer
+        return CohortSerializer
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.API_MAX_BODY_BYTES:
+            raise PayloadTooLarge()
+
+    @extend_schema(
+        request=RegistrationRequestSerializer,
+        responses={
+            201: RegistrationResultSerializer,
+            400: OpenApiResponse(description=str(_("Field errors, in Chinese"))),
+            409: ErrorSerializer,
+            413: ErrorSerializer,
+            429: ErrorSerializer,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="registrations")
+    def registrations(self, request, pk=None):
+        """Register one trainee: `confirmed`, `pending` (staff approve) or `waitlisted`."""
+        cohort = self.get_object()
+        if not isinstance(request.data, dict):
+            raise exceptions.ParseError(_("Send a JSON object."))
+        if too_many_attempts(request, group="register", phone=str(request.data.get("phone", ""))):
+            raise TooManyRequests()
+        serializer = RegistrationRequestSerializer(
+            data=request.data, context={"cohort": cohort, "request": request}
+        )
+        serializer.is_valid(raise_exception=True)
+        try:
+            [registration] = register(
+                cohort.pk, applicants=[serializer.applicant()], source=Registration.Source.API
+            )
+        except BookingError as error:
+            return Response(
+                {"detail": str(error.message), "code": error.code},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(
+            {
+                "code": registration.code,
+                "status": registration.status,
+                "manage_url": request.build_absolute_uri(registration.get_absolute_url()),
+            },
+            status=status.HTTP_201_CREATED,
+        )

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "bookings"
+
+urlpatterns = [
+    path("find/", views.lookup_page, name="lookup"),
+    path("r/<str:token>/", views.registration_page, name="registration"),
+    path("r/<str:token>/cancel/", views.cancel_page, name="cancel"),
+]

@@ -1,0 +1,158 @@
+"""Public registration views: the cohort page and its form, group registration, the trainee's
+private page, cancellation and look-up by phone and code."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from courses.models import Cohort
+from courses.selectors import cohorts_with_seats, seats_left, timetable
+
+from .forms import GroupContactForm, LookupForm, RegistrationForm, trainee_formset
+from .models import Registration
+from .ratelimit import too_many_attempts
+from .services import BookingError, cancel_registration, find_registration, register
+
+TOO_MANY = gettext_lazy("Too many attempts from this network or number. Please wait a few minutes.")
+
+
+def get_cohort(programme, cohort_id: int) -> Cohort:
+    return get_object_or_404(
+        cohorts_with_seats(Cohort.objects.filter(programme=programme)), pk=cohort_id
+    )
+
+
+def cohort_context(request, programme, cohort) -> dict:
+    return {
+        "page": programme,
+        "self": programme,
+        "cohort": cohort,
+        "seats_left": seats_left(cohort),
+        "registration_open": cohort.registration_open(),
+        "timetable": timetable(cohort),
+    }
+
+
+@never_cache
+def cohort_page(request, programme, cohort_id: int):
+    """The cohort's dates, seats and day-by-day timetable, with the registration form."""
+    cohort = get_cohort(programme, cohort_id)
+    form = RegistrationForm(request.POST or None, cohort=cohort)
+    status = 200
+    if request.method == "POST":
+        if too_many_attempts(request, group="register", phone=request.POST.get("phone", "")):
+            form.add_error(None, TOO_MANY)
+            status = 429
+        elif form.is_valid():
+            try:
+                [registration] = register(
+                    cohort.pk, applicants=[form.applicant()], source=Registration.Source.WEB
+                )
+            except BookingError as error:
+                form.add_error(None, error.message)
+                status = 409
+            else:
+                messages.success(request, _("Your registration has been received."))
+                return redirect(registration.get_absolute_url())
+        else:
+            status = 400
+    context = cohort_context(request, programme, cohort) | {"form": form}
+    return TemplateResponse(request, "courses/cohort_page.html", context, status=status)
+
+
+@never_cache
+def group_registration_page(request, programme, cohort_id: int):
+    """A unit's contact registers several trainees at once: all get places or none do."""
+    cohort = get_cohort(programme, cohort_id)
+    try:
+        size = int(request.GET.get("size", 3))
+    except ValueError:
+        size = 3
+    data = request.POST if request.method == "POST" else None
+    contact_form = GroupContactForm(data)
+    formset = trainee_formset(cohort, data=data, size=size)
+    status = 200
+    if request.method == "POST":
+        if too_many_attempts(
+            request, group="register", phone=request.POST.get("contact_phone", "")
+        ):
+            contact_form.add_error(None, TOO_MANY)
+            status = 429
+        elif contact_form.is_valid() & formset.is_valid():
+            try:
+                registrations = register(
+                    cohort.pk,
+                    applicants=formset.applicants(),
+                    source=Registration.Source.GROUP,
+                    group=contact_form.contact(),
+                )
+            except BookingError as error:
+                contact_form.add_error(None, error.message)
+                status = 409
+            else:
+                context = cohort_context(request, programme, cohort)
+                context["registrations"] = registrations
+                return TemplateResponse(request, "bookings/group_done.html", context)
+        else:
+            status = 400
+    context = cohort_context(request, programme, cohort) | {
+        "contact_form": contact_form,
+        "formset": formset,
+    }
+    return TemplateResponse(request, "bookings/group_registration.html", context, status=status)
+
+
+def registration_by_token(token: str) -> Registration:
+    return get_object_or_404(Registration.objects.select_related("cohort__programme"), token=token)
+
+
+@never_cache
+def registration_page(request, token: str):
+    """The trainee's private page: status, code, timetable, and cancellation."""
+    registration = registration_by_token(token)
+    context = {
+        "registration": registration,
+        "cohort": registration.cohort,
+        "timetable": timetable(registration.cohort),
+    }
+    response = TemplateResponse(request, "bookings/registration.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_POST
+def cancel_page(request, token: str):
+    registration = registration_by_token(token)
+    try:
+        cancel_registration(registration)
+    except BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your registration has been cancelled."))
+    return redirect(registration.get_absolute_url())
+
+
+@never_cache
+def lookup_page(request):
+    """Find one's registration with the mobile number and the registration code."""
+    form = LookupForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if too_many_attempts(request, group="lookup", phone=request.POST.get("phone", "")):
+            form.add_error(None, TOO_MANY)
+            status = 429
+        elif form.is_valid():
+            registration = find_registration(
+                phone=form.cleaned_data["phone"], code=form.cleaned_data["code"]
+            )
+            if registration:
+                return redirect(registration.get_absolute_url())
+            form.add_error(None, _("No registration matches this mobile number and code."))
+            status = 404
+        else:
+            status = 400
+    return TemplateResponse(request, "bookings/lookup.html", {"form": form}, status=status)

@@ -1,0 +1,97 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+
+BROKEN_REDIS = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+    }
+}
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "database": connection.vendor,
+        "database_ok": True,
+        "cache": "LocMemCache",
+        "cache_ok": True,
+        "status": "ok",
+    }
+
+
+def test_healthz_unavailable_when_cache_is_down(client, settings):
+    settings.CACHES = BROKEN_REDIS
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "database": connection.vendor,
+        "database_ok": True,
+        "cache": "RedisCache",
+        "cache_ok": False,
+        "status": "unavailable",
+    }
+
+
+def test_healthz_is_never_cached(client, django_assert_num_queries):
+    client.get("/healthz")
+
+    with django_assert_num_queries(1):
+        assert client.get("/healthz").status_code == 200
+
+
+def test_home_page_is_chinese_at_the_root(client, site_tree):
+    html = client.get("/").content.decode()
+
+    assert '<html lang="zh-hans">' in html
+
+
+def test_home_page_is_english_under_en(client, site_tree):
+    html = client.get("/en/").content.decode()
+
+    assert '<html lang="en">' in html
+
+
+def test_language_comes_from_the_url_not_the_browser(client, site_tree):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert '<html lang="zh-hans">' in html
+
+
+@pytest.mark.parametrize("url", ["/en/courses/", "/en/trainers/", "/en/bases/", "/en/news/"])
+def test_index_pages_served_in_english(client, site_tree, url):
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert '<html lang="en">' in response.content.decode()
+
+
+def test_search_served_in_english(client, site_tree):
+    response = client.get("/en/search/", {"q": "Yantai"})
+
+    assert response.status_code == 200
+    assert '<html lang="en">' in response.content.decode()
+
+
+def test_current_timezone_is_shanghai(client, site_tree):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert timezone.get_current_timezone_name() == "Asia/Shanghai"
+
+
+def test_local_date_rolls_over_at_shanghai_midnight():
+    utc_evening = datetime.datetime(2025, 6, 30, 16, 30, tzinfo=datetime.UTC)
+
+    assert timezone.localdate(utc_evening) == datetime.date(2025, 7, 1)

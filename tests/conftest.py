@@ -1,0 +1,70 @@
+from types import SimpleNamespace
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import Page, Site
+
+from academy.models import HomePage, NewsIndexPage
+from bases.models import BaseIndexPage
+from courses.models import CourseIndexPage
+from trainers.models import TrainerIndexPage
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Pages are cached whole for anonymous visitors; no test may see another's pages."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def site_tree(db):
+    """The site as editors build it: a home page as the default site's root, four indexes."""
+    root = Page.objects.get(depth=1)
+    welcome = Page.objects.get(depth=2)
+    home = root.add_child(
+        instance=HomePage(title="烟台城市党建学院", slug="academy", tagline="党建引领 共建共享")
+    )
+    site = Site.objects.get(is_default_site=True)
+    site.root_page = home
+    site.save()
+    welcome.delete()
+    tree = SimpleNamespace(
+        home=home,
+        courses=home.add_child(instance=CourseIndexPage(title="名课", slug="courses")),
+        trainers=home.add_child(instance=TrainerIndexPage(title="名师", slug="trainers")),
+        bases=home.add_child(instance=BaseIndexPage(title="名基地", slug="bases")),
+        news=home.add_child(instance=NewsIndexPage(title="动态", slug="news")),
+    )
+    cache.clear()
+    return tree
+
+
+@pytest.fixture
+def count_queries(client, settings):
+    """Queries for an uncached GET of `url`, its renditions made and only site roots cached.
+
+    The first GET makes the renditions; the cache is then emptied so that a rendition the
+    view forgot to prefetch costs a query instead of hiding in the cache, and Wagtail's
+    site-root paths are warmed alone, the same way for every measurement.
+    """
+    settings.PAGE_CACHE_SECONDS = 0
+
+    def count(url: str) -> int:
+        assert client.get(url).status_code == 200
+        cache.clear()
+        Site.get_site_root_paths()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(queries.captured_queries)
+
+    return count
+
+
+@pytest.fixture
+def no_page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 0
