@@ -186,7 +186,7 @@ class BasePage(SearchablePage):
             "coordinate": "wgs84",
             "callnative": 1,
         }
-        return "https://uri.amap.com/marker?" + urlencode(query)
+        return "https://uri.amap.com/marker?" + urlencode(query, safe=",")
 
     def get_context(self, request, *args, **kwargs):
         from courses.models import CoursePage

@@ -1,7 +1,9 @@
 """Production settings plus the benchmark's trivial view and a private static root.
 
-Used only by ``bench/pages.py``: ``DJANGO_SETTINGS_MODULE=bench.settings``. Everything that matters
-for speed (DEBUG off, middleware, cache, database) comes unchanged from the production settings.
+Used only by the benchmarks (``bench/pages.py``, ``bench/registrations.py``):
+``DJANGO_SETTINGS_MODULE=bench.settings``. Everything that matters for speed (DEBUG off,
+middleware, cache, database, the immediate task backend) comes unchanged from the production
+settings; only where notices end up differs.
 """
 
 import os
@@ -19,3 +21,8 @@ if os.environ.get("BENCH_STATIC_ROOT"):
 # by anything else using that Redis) is served, and the run can delete exactly its own keys.
 if "KEY_PREFIX" in CACHES["default"] and os.environ.get("BENCH_CACHE_KEY_PREFIX"):  # noqa: F405
     CACHES["default"]["KEY_PREFIX"] = os.environ["BENCH_CACHE_KEY_PREFIX"]  # noqa: F405
+
+# Registration notices are still rendered and "sent" after commit (the task runs), but neither the
+# console email backend nor the console SMS backend prints them, and nothing piles up in memory.
+EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+SMS_BACKEND = "bench.sms.NullSMSBackend"

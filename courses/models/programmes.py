@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -34,6 +35,11 @@ class ProgrammeIndexPage(IndexPageMixin, SearchablePage):
 
     class Meta:
         verbose_name = _("programme index page")
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        add_never_cache_headers(response)  # seat counts are live
+        return response
 
     def get_context(self, request, *args, **kwargs):
         from courses.selectors import cohorts_with_seats
@@ -91,7 +97,9 @@ class ProgrammePage(RoutablePageMixin, SearchablePage):
         from courses.selectors import cohorts_with_seats
 
         cohorts = cohorts_with_seats(self.cohorts.order_by("-starts_on"))
-        return self.render(request, context_overrides={"cohorts": cohorts})
+        response = self.render(request, context_overrides={"cohorts": cohorts})
+        add_never_cache_headers(response)  # seat counts are live
+        return response
 
     @path("cohorts/<int:cohort_id>/", name="cohort")
     def cohort(self, request, cohort_id):

@@ -21,7 +21,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 BASE_INDEX_QUERIES = 13
-BASE_PAGE_QUERIES = 17
+BASE_PAGE_QUERIES = 14
 
 
 def shown(response) -> set[str]:

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 # Queries for a warm render (site-root paths and renditions cached), whatever the item count.
 COURSE_INDEX_QUERIES = 14
-COURSE_PAGE_QUERIES = 18
+COURSE_PAGE_QUERIES = 15
 
 
 def shown(response) -> set[str]:

@@ -33,8 +33,8 @@ def days_from_today(days: int) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=days)
 
 
-def english(text) -> str:
-    with translation.override("en"):
+def chinese(text) -> str:
+    with translation.override("zh-hans"):
         return str(text)
 
 
@@ -46,10 +46,10 @@ def test_cohort_clean_refuses_a_last_day_before_the_first(programme):
         programme=programme, starts_on=days_from_today(10), ends_on=days_from_today(9)
     )
 
-    with translation.override("en"), pytest.raises(ValidationError) as refused:
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
         cohort.full_clean()
 
-    assert refused.value.message_dict["ends_on"] == ["The last day cannot be before the first day."]
+    assert refused.value.message_dict["ends_on"] == ["结业日期不能早于开班日期。"]
 
 
 def test_cohort_clean_refuses_registration_closing_before_it_opens(programme):
@@ -58,12 +58,10 @@ def test_cohort_clean_refuses_registration_closing_before_it_opens(programme):
         programme=programme, registration_opens_at=now, registration_closes_at=now
     )
 
-    with translation.override("en"), pytest.raises(ValidationError) as refused:
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
         cohort.full_clean()
 
-    assert refused.value.message_dict["registration_closes_at"] == [
-        "Registration must close after it opens."
-    ]
+    assert refused.value.message_dict["registration_closes_at"] == ["报名截止时间须晚于开始时间。"]
 
 
 @pytest.mark.parametrize(
@@ -98,11 +96,11 @@ def test_cohort_registration_open_includes_the_opening_and_excludes_the_closing(
 @pytest.mark.parametrize(
     ("starts", "ends", "opens", "closes", "label"),
     [
-        (-5, -1, -20, -10, "Finished"),
-        (-1, 1, -20, -10, "Running"),
-        (30, 32, 1, 20, "Registration not yet open"),
-        (30, 32, -1, 20, "Registration open"),
-        (30, 32, -10, -1, "Registration closed"),
+        (-5, -1, -20, -10, "已结束"),
+        (-1, 1, -20, -10, "进行中"),
+        (30, 32, 1, 20, "尚未开始报名"),
+        (30, 32, -1, 20, "报名中"),
+        (30, 32, -10, -1, "报名已截止"),
     ],
 )
 def test_cohort_status_label(programme, starts, ends, opens, closes, label):
@@ -115,7 +113,7 @@ def test_cohort_status_label(programme, starts, ends, opens, closes, label):
         registration_closes_at=now + closes * DAY,
     )
 
-    assert english(cohort.status_label) == label
+    assert chinese(cohort.status_label) == label
 
 
 def test_cohort_url_is_under_its_programme(programme):
@@ -133,19 +131,19 @@ def test_session_clean_refuses_an_end_before_the_start(programme):
     starts = at_local(cohort.starts_on, 9)
     session = SessionFactory.build(cohort=cohort, starts_at=starts, ends_at=starts)
 
-    with translation.override("en"), pytest.raises(ValidationError) as refused:
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
         session.full_clean()
 
-    assert refused.value.message_dict["ends_at"] == ["A session must end after it starts."]
+    assert refused.value.message_dict["ends_at"] == ["课次结束时间须晚于开始时间。"]
 
 
 def test_session_clean_needs_a_title_or_a_course(programme):
     session = SessionFactory.build(cohort=CohortFactory(programme=programme), title="")
 
-    with translation.override("en"), pytest.raises(ValidationError) as refused:
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
         session.full_clean()
 
-    assert refused.value.message_dict["title"] == ["Give the session a title or choose a course."]
+    assert refused.value.message_dict["title"] == ["请填写课次名称或选择课程。"]
 
 
 def test_session_constraint_holds_in_the_database(programme):

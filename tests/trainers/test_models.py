@@ -13,7 +13,7 @@ from trainers.models import TrainerCategory
 pytestmark = pytest.mark.django_db
 
 TRAINER_INDEX_QUERIES = 13
-TRAINER_PAGE_QUERIES = 15
+TRAINER_PAGE_QUERIES = 13
 
 
 def shown(response) -> set[str]:

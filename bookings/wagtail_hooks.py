@@ -1,0 +1,33 @@
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+
+from .admin_views import (
+    ApproveRegistrationsBulkAction,
+    RegistrationPermissionPolicy,
+    RejectRegistrationsBulkAction,
+    TrainingGroup,
+)
+from .models import Registration
+
+# Before the viewset is registered, which would otherwise create the default policy.
+register_permission_policy(Registration, RegistrationPermissionPolicy(Registration))
+
+register_snippet(TrainingGroup)
+
+hooks.register("register_bulk_action", ApproveRegistrationsBulkAction)
+hooks.register("register_bulk_action", RejectRegistrationsBulkAction)
+
+
+@hooks.register("register_log_actions")
+def register_registration_log_actions(actions):
+    actions.register_action(
+        "bookings.registration.approve", _("Approve registration"), _("Registration approved")
+    )
+    actions.register_action(
+        "bookings.registration.reject", _("Reject registration"), _("Registration rejected")
+    )
+    actions.register_action(
+        "bookings.registration.cancel", _("Cancel registration"), _("Registration cancelled")
+    )

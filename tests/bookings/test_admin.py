@@ -1,0 +1,375 @@
+"""The registrations screens in the Wagtail admin: listing, actions through the services, export."""
+
+import csv
+import io
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from bookings.models import Registration
+from bookings.services import register
+from tests.factories import SuperuserFactory
+
+from .factories import ApplicantFactory, CohortFactory, register_trainees
+from .helpers import staff_user
+
+pytestmark = pytest.mark.django_db
+
+Status = Registration.Status
+LIST_URL = "/admin/snippets/bookings/registration/"
+PHONE = "13812345678"
+MASKED_PHONE = "138****5678"
+
+
+@pytest.fixture
+def admin_client(client, db):
+    client.force_login(SuperuserFactory(username="admin"))
+    return client
+
+
+def bulk_url(action: str, registrations) -> str:
+    ids = "&".join(f"id={registration.pk}" for registration in registrations)
+    return f"/admin/bulk/bookings/registration/{action}/?next={LIST_URL}&{ids}"
+
+
+def listed_codes(response) -> set[str]:
+    return {registration.code for registration in response.context["object_list"]}
+
+
+def messages_of(response) -> list[tuple[str, str]]:
+    return [(message.level_tag, str(message)) for message in get_messages(response.wsgi_request)]
+
+
+def register_trainees_with_phone(cohort, phone: str) -> list[Registration]:
+    return register(cohort.pk, applicants=[ApplicantFactory(phone=phone)])
+
+
+def refreshed(registrations) -> list[Registration]:
+    return [Registration.objects.get(pk=registration.pk) for registration in registrations]
+
+
+# Listing
+
+
+def test_registration_list_shows_masked_phone_only(admin_client, cohort):
+    [registration] = register_trainees_with_phone(cohort, PHONE)
+
+    response = admin_client.get(LIST_URL)
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert registration.code in content
+    assert MASKED_PHONE in content
+    assert PHONE not in content
+
+
+def test_registration_list_filters_by_cohort(admin_client, cohort):
+    mine = register_trainees(cohort, 2)
+    register_trainees(CohortFactory(programme=cohort.programme), 1)
+
+    response = admin_client.get(LIST_URL, {"cohort": cohort.pk})
+
+    assert response.status_code == 200
+    assert listed_codes(response) == {registration.code for registration in mine}
+
+
+def test_registration_list_filters_by_status(admin_client, cohort):
+    cohort.capacity = 1
+    cohort.save()
+    confirmed, waitlisted = register_trainees(cohort, 2)
+
+    response = admin_client.get(LIST_URL, {"status": Status.WAITLISTED})
+
+    assert listed_codes(response) == {waitlisted.code}
+
+
+def test_registration_list_searches_by_code(admin_client, cohort):
+    wanted, _other = register_trainees(cohort, 2)
+
+    response = admin_client.get(LIST_URL, {"q": wanted.code.lower()})
+
+    assert listed_codes(response) == {wanted.code}
+
+
+def test_registration_list_searches_by_name(admin_client, cohort):
+    [wanted] = register(cohort.pk, applicants=[ApplicantFactory(name="欧阳修")])
+    register_trainees(cohort, 1)
+
+    response = admin_client.get(LIST_URL, {"q": "欧阳"})
+
+    assert listed_codes(response) == {wanted.code}
+
+
+def test_registration_list_filtered_by_cohort_shows_seats(admin_client, cohort):
+    cohort.capacity = 2
+    cohort.save()
+    register_trainees(cohort, 3)
+
+    response = admin_client.get(LIST_URL, {"cohort": cohort.pk})
+
+    seat_cohort = response.context["seat_cohort"]
+    assert (seat_cohort.seats_taken, seat_cohort.capacity, seat_cohort.waitlisted) == (2, 2, 1)
+    assert "2 / 2" in response.content.decode()
+
+
+def test_registration_list_without_cohort_filter_has_no_seat_summary(admin_client, cohort):
+    register_trainees(cohort, 1)
+
+    response = admin_client.get(LIST_URL)
+
+    assert response.context["seat_cohort"] is None
+
+
+def count_list_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(LIST_URL).status_code == 200
+    return len(queries.captured_queries)
+
+
+def test_registration_list_queries_do_not_grow_with_rows(admin_client, cohort):
+    register_trainees(cohort, 1)
+    admin_client.get(LIST_URL)
+    one = count_list_queries(admin_client)
+
+    register_trainees(CohortFactory(programme=cohort.programme), 2)
+    three = count_list_queries(admin_client)
+
+    assert three == one
+
+
+# Decisions, through the services
+
+
+def pending_trainees(cohort, count: int) -> list[Registration]:
+    cohort.requires_approval = True
+    cohort.save()
+    return register_trainees(cohort, count)
+
+
+def test_bulk_approve_confirmation_lists_pending_and_unchanged(admin_client, cohort):
+    [pending] = pending_trainees(cohort, 1)
+    cohort.requires_approval = False
+    cohort.save()
+    [confirmed] = register_trainees(cohort, 1)
+
+    response = admin_client.get(bulk_url("approve", [pending, confirmed]))
+
+    assert response.status_code == 200
+    assert [entry["item"].pk for entry in response.context["pending"]] == [pending.pk]
+    assert [entry["item"].pk for entry in response.context["unchanged"]] == [confirmed.pk]
+
+
+def test_bulk_approve_confirms_pending_registrations(admin_client, cohort):
+    registrations = pending_trainees(cohort, 2)
+
+    response = admin_client.post(bulk_url("approve", registrations))
+
+    assert response.status_code == 302
+    approved = refreshed(registrations)
+    assert [registration.status for registration in approved] == [Status.CONFIRMED] * 2
+    assert all(registration.decided_at is not None for registration in approved)
+
+
+def test_bulk_approve_leaves_other_statuses_alone(admin_client, cohort):
+    cohort.capacity = 1
+    cohort.save()
+    confirmed, waitlisted = register_trainees(cohort, 2)
+
+    admin_client.post(bulk_url("approve", [confirmed, waitlisted]))
+
+    assert [r.status for r in refreshed([confirmed, waitlisted])] == [
+        Status.CONFIRMED,
+        Status.WAITLISTED,
+    ]
+
+
+def test_bulk_reject_frees_seat_and_promotes_waiting_list(admin_client, cohort):
+    cohort.capacity = 1
+    cohort.save()
+    [pending, waiting] = pending_trainees(cohort, 2)
+    assert [r.status for r in refreshed([pending, waiting])] == [Status.PENDING, Status.WAITLISTED]
+
+    response = admin_client.post(bulk_url("reject", [pending]))
+
+    assert response.status_code == 302
+    rejected, promoted = refreshed([pending, waiting])
+    assert (rejected.status, promoted.status) == (Status.REJECTED, Status.PENDING)
+    assert rejected.decided_at is not None
+
+
+def test_bulk_decisions_need_change_permission(client, cohort):
+    registrations = pending_trainees(cohort, 1)
+    client.force_login(staff_user("bookings.view_registration"))
+
+    client.post(bulk_url("approve", registrations))
+
+    assert refreshed(registrations)[0].status == Status.PENDING
+
+
+# Cancelling, one registration
+
+
+def test_cancel_confirmation_page_loads(admin_client, cohort):
+    [registration] = register_trainees(cohort, 1)
+
+    response = admin_client.get(f"{LIST_URL}cancel/{registration.pk}/")
+
+    assert response.status_code == 200
+    assert registration.code in response.content.decode()
+    assert refreshed([registration])[0].status == Status.CONFIRMED
+
+
+def test_cancel_action_cancels_and_promotes_the_waiting_list(admin_client, cohort):
+    cohort.capacity = 1
+    cohort.save()
+    confirmed, waiting = register_trainees(cohort, 2)
+
+    response = admin_client.post(f"{LIST_URL}cancel/{confirmed.pk}/", {"next": LIST_URL})
+
+    assert response.status_code == 302
+    assert response["Location"] == LIST_URL
+    cancelled, promoted = refreshed([confirmed, waiting])
+    assert (cancelled.status, promoted.status) == (Status.CANCELLED, Status.CONFIRMED)
+    assert cancelled.cancelled_at is not None
+    assert [level for level, _text in messages_of(response)] == ["success"]
+
+
+def test_cancel_action_refuses_an_inactive_registration(admin_client, cohort):
+    [registration] = register_trainees(cohort, 1)
+    admin_client.post(f"{LIST_URL}cancel/{registration.pk}/")
+
+    response = admin_client.post(f"{LIST_URL}cancel/{registration.pk}/")
+
+    assert response.status_code == 302
+    assert [level for level, _text in messages_of(response)][-1] == "error"
+
+
+def test_cancel_action_works_after_the_cohort_began(admin_client, cohort):
+    [registration] = register_trainees(cohort, 1)
+    cohort.starts_on = cohort.starts_on.replace(year=cohort.starts_on.year - 1)
+    cohort.ends_on = cohort.starts_on
+    cohort.save()
+
+    admin_client.post(f"{LIST_URL}cancel/{registration.pk}/")
+
+    assert refreshed([registration])[0].status == Status.CANCELLED
+
+
+# Nothing bypasses the services
+
+
+def refused(response) -> bool:
+    """Wagtail answers a PermissionDenied with a redirect to the dashboard."""
+    return response.status_code == 302 and response["Location"] == "/admin/"
+
+
+def test_registrations_cannot_be_added_in_the_admin(admin_client, cohort):
+    listing = admin_client.get(LIST_URL)
+
+    response = admin_client.post(f"{LIST_URL}add/", {"name": "张三", "unit": "芝罘区委组织部"})
+
+    assert listing.context["can_add"] is False
+    assert refused(response)
+    assert Registration.objects.count() == 0
+
+
+def test_registrations_cannot_be_deleted_in_the_admin(admin_client, cohort):
+    [registration] = register_trainees(cohort, 1)
+
+    single = admin_client.post(f"{LIST_URL}delete/{registration.pk}/")
+    admin_client.post(bulk_url("delete", [registration]))
+
+    assert refused(single)
+    assert Registration.objects.filter(pk=registration.pk).exists()
+
+
+def test_registration_edit_changes_details_but_never_status(admin_client, cohort):
+    [registration] = register_trainees(cohort, 1)
+
+    response = admin_client.post(
+        f"{LIST_URL}edit/{registration.pk}/",
+        {
+            "name": "李四",
+            "unit": "莱山区委组织部",
+            "position": "",
+            "party_organisation": "",
+            "email": "lisi@example.org",
+            "status": Status.CANCELLED,
+            "phone": "13900000000",
+        },
+    )
+
+    assert response.status_code == 302
+    edited = refreshed([registration])[0]
+    assert (edited.name, edited.unit) == ("李四", "莱山区委组织部")
+    assert edited.email == "lisi@example.org"
+    assert (edited.status, edited.phone) == (registration.status, registration.phone)
+
+
+def test_registration_inspect_view_masks_phone(admin_client, cohort):
+    [registration] = register_trainees_with_phone(cohort, PHONE)
+
+    response = admin_client.get(f"{LIST_URL}inspect/{registration.pk}/")
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert MASKED_PHONE in content
+    assert PHONE not in content
+
+
+# Export
+
+
+def csv_rows(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode("utf-8")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_export_masks_phones_for_staff_without_personal_data_permission(client, cohort):
+    register_trainees_with_phone(cohort, PHONE)
+    client.force_login(staff_user("bookings.view_registration"))
+
+    response = client.get(LIST_URL, {"export": "csv"})
+
+    assert response.status_code == 200
+    header, row = csv_rows(response)
+    assert len(header) == 9
+    assert row[1] == MASKED_PHONE
+
+
+def test_export_shows_full_phones_with_personal_data_permission(client, cohort):
+    [registration] = register_trainees_with_phone(cohort, PHONE)
+    client.force_login(staff_user("bookings.view_registration", "bookings.view_personal_data"))
+
+    response = client.get(LIST_URL, {"export": "csv"})
+
+    _header, row = csv_rows(response)
+    assert row[1] == PHONE
+    assert row[0] == registration.name
+    assert row[5] == str(cohort)
+    assert row[7] == registration.code
+
+
+def test_export_xlsx_masks_phones_without_permission(client, cohort):
+    register_trainees_with_phone(cohort, PHONE)
+    client.force_login(staff_user("bookings.view_registration"))
+
+    response = client.get(LIST_URL, {"export": "xlsx"})
+
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 2
+    assert rows[1][1] == MASKED_PHONE
+
+
+def test_staff_listing_never_shows_full_phone_even_with_permission(client, cohort):
+    register_trainees_with_phone(cohort, PHONE)
+    client.force_login(staff_user("bookings.view_registration", "bookings.view_personal_data"))
+
+    response = client.get(LIST_URL)
+
+    assert response.status_code == 200
+    assert PHONE not in response.content.decode()

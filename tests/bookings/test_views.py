@@ -1,0 +1,525 @@
+import datetime
+import html
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from bookings.models import Registration, RegistrationGroup
+from bookings.services import cancel_registration, register
+from tests.factories import BasePageFactory, TrainerPageFactory
+
+from .factories import (
+    ApplicantFactory,
+    CohortFactory,
+    ProgrammePageFactory,
+    SessionFactory,
+    register_trainees,
+    valid_id_number,
+)
+
+pytestmark = pytest.mark.django_db
+
+Status = Registration.Status
+PHONE = "13800138000"
+MASKED_PHONE = "138****8000"
+MOBILE_ERROR = "请输入以1开头的11位手机号码。"
+ID_CHECK_ERROR = "身份证号校验位不正确，请核对。"
+TOO_MANY = "来自该网络或号码的尝试过于频繁，请稍等几分钟再试。"
+
+
+def trainee(**fields) -> dict:
+    return {
+        "name": "张三",
+        "phone": PHONE,
+        "unit": "芝罘区向阳街道党工委",
+        "position": "支部书记",
+        "origin_province": "山东省",
+        "origin_city": "烟台市",
+    } | fields
+
+
+def registration_data(**fields) -> dict:
+    return trainee(consent="on") | fields
+
+
+def group_data(trainees: list[dict], *, total: int | None = None, **fields) -> dict:
+    data = {
+        "unit": "芝罘区向阳街道党工委",
+        "contact_name": "王老师",
+        "contact_phone": "13900139000",
+        "consent": "on",
+        "trainee-TOTAL_FORMS": str(len(trainees) if total is None else total),
+        "trainee-INITIAL_FORMS": "0",
+        "trainee-MIN_NUM_FORMS": "1",
+        "trainee-MAX_NUM_FORMS": "30",
+    } | fields
+    for index, fields_of_one in enumerate(trainees):
+        data |= {f"trainee-{index}-{name}": value for name, value in fields_of_one.items()}
+    return data
+
+
+def group_of(count: int) -> list[dict]:
+    return [trainee(name=f"学员{n}", phone=f"1370000{n:04d}") for n in range(count)]
+
+
+def field_errors(page: str, field_id: str) -> list[str]:
+    """The errors the form_field include puts right above the field's widget."""
+    found = re.search(
+        rf'<ul class="field__errors" id="{field_id}_error">(.*?)</ul>\s*(<[^>]*>)',
+        page,
+        re.S,
+    )
+    if not found:
+        return []
+    return [html.unescape(error) for error in re.findall(r"<li>(.*?)</li>", found.group(1))]
+
+
+def widget_after_errors(page: str, field_id: str) -> str:
+    """The tag that follows the field's error list: the widget, or its check box wrapper."""
+    found = re.search(
+        rf'<ul class="field__errors" id="{field_id}_error">.*?</ul>\s*(<[^>]*>)', page, re.S
+    )
+    return found.group(1) if found else ""
+
+
+def seats_shown(page: str) -> int:
+    return int(re.search(r'<span class="seats__number">(\d+)</span>', page).group(1))
+
+
+def urls_in(page: str) -> list[str]:
+    return re.findall(r'(?:href|src|action)="([^"]*)"', page)
+
+
+def written() -> tuple[int, int]:
+    return Registration.objects.count(), RegistrationGroup.objects.count()
+
+
+@pytest.fixture
+def cohort_url(cohort):
+    return cohort.get_url()
+
+
+@pytest.fixture
+def group_url(cohort_url):
+    return cohort_url + "group/"
+
+
+# The cohort page
+
+
+def test_cohort_page_shows_the_timetable_and_the_form(client, cohort, cohort_url):
+    lecturer = TrainerPageFactory(title="李教授")
+    base = BasePageFactory(title="向阳街道党群服务中心")
+    SessionFactory(cohort=cohort, title="党建引领基层治理", lecturers=[lecturer], base=base)
+
+    response = client.get(cohort_url)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert response.templates[0].name == "courses/cohort_page.html"
+    assert "党建引领基层治理" in page
+    assert "李教授" in page
+    assert "向阳街道党群服务中心 学院301教室" in page
+    assert re.search(r'<form [^>]*method="post"', page)
+    assert 'name="phone"' in page
+    assert 'name="consent"' in page
+    assert 'name="id_number"' not in page
+    assert seats_shown(page) == 10
+
+
+def test_cohort_page_asks_for_the_id_number_when_the_cohort_does(client, programme):
+    cohort = CohortFactory(programme=programme, asks_id_number=True)
+
+    page = client.get(cohort.get_url()).content.decode()
+
+    assert 'name="id_number"' in page
+
+
+def test_cohort_page_of_another_programme_is_not_found(client, cohort, programme_index):
+    other = ProgrammePageFactory(slug="other")
+
+    response = client.get(f"{other.url}cohorts/{cohort.pk}/")
+
+    assert response.status_code == 404
+
+
+def test_cohort_page_shows_no_form_once_registration_closed(client, programme):
+    now = timezone.now()
+    cohort = CohortFactory(
+        programme=programme,
+        registration_opens_at=now - datetime.timedelta(days=5),
+        registration_closes_at=now - datetime.timedelta(days=1),
+    )
+
+    page = client.get(cohort.get_url()).content.decode()
+
+    assert 'name="phone"' not in page
+
+
+# Registering
+
+
+def test_register_redirects_to_the_private_page_with_code_and_status(client, cohort, cohort_url):
+    response = client.post(cohort_url, registration_data())
+
+    registration = Registration.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/bookings/r/{registration.token}/"
+    private = client.get(response["Location"])
+    page = private.content.decode()
+    assert private.status_code == 200
+    assert registration.code in page
+    assert '<span class="badge badge--lg badge--confirmed">已确认</span>' in page
+    assert registration.status == Status.CONFIRMED
+    assert registration.source == Registration.Source.WEB
+
+
+def test_register_with_a_bad_phone_is_refused_next_to_the_field(client, cohort, cohort_url):
+    response = client.post(cohort_url, registration_data(phone="12345"))
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"phone": [MOBILE_ERROR]}
+    assert field_errors(page, "id_phone") == [MOBILE_ERROR]
+    assert 'name="phone"' in widget_after_errors(page, "id_phone")
+    assert written() == (0, 0)
+
+
+def test_register_with_a_wrong_id_check_digit_is_refused_next_to_the_field(client, programme):
+    cohort = CohortFactory(programme=programme, asks_id_number=True)
+    good = valid_id_number(7)
+    wrong = good[:17] + ("0" if good[17] != "0" else "1")
+
+    response = client.post(cohort.get_url(), registration_data(id_number=wrong))
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"id_number": [ID_CHECK_ERROR]}
+    assert field_errors(page, "id_id_number") == [ID_CHECK_ERROR]
+    assert 'name="id_number"' in widget_after_errors(page, "id_id_number")
+    assert written() == (0, 0)
+
+
+def test_register_keeps_a_valid_id_number(client, programme):
+    cohort = CohortFactory(programme=programme, asks_id_number=True)
+
+    response = client.post(cohort.get_url(), registration_data(id_number=valid_id_number(7)))
+
+    assert response.status_code == 302
+    assert Registration.objects.get().id_number == valid_id_number(7)
+
+
+def test_register_without_consent_is_refused_next_to_the_field(client, cohort, cohort_url):
+    data = registration_data()
+    del data["consent"]
+
+    response = client.post(cohort_url, data)
+
+    message = "请同意学院使用您的个人信息。"
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"consent": [message]}
+    assert field_errors(page, "id_consent") == [message]
+    assert written() == (0, 0)
+
+
+def test_register_accepts_full_width_digits_and_spaces(client, cohort, cohort_url):
+    response = client.post(cohort_url, registration_data(phone="１３８ ００１３ ８０００"))
+
+    assert response.status_code == 302
+    assert Registration.objects.get().phone == "13800138000"
+
+
+def test_register_twice_with_one_phone_is_refused(client, cohort, cohort_url):
+    client.post(cohort_url, registration_data())
+
+    response = client.post(cohort_url, registration_data(name="李四"))
+
+    assert response.status_code == 409
+    assert response.context["form"].non_field_errors() == [
+        "以下手机号码已报名本班次：138****8000。"
+    ]
+    assert written() == (1, 0)
+
+
+def test_register_when_full_without_a_waiting_list_says_so(client, programme):
+    cohort = CohortFactory(programme=programme, capacity=1, waitlist_enabled=False)
+    register_trainees(cohort, 1)
+    # The form is not shown once the cohort is full; a page loaded before still posts.
+
+    response = client.post(cohort.get_url(), registration_data())
+
+    assert response.status_code == 409
+    assert response.context["form"].non_field_errors() == ["名额已满。"]
+    # The page now shows the "full" notice in place of the form.
+    assert '<p class="notice__title">名额已满</p>' in response.content.decode()
+    assert 'name="phone"' not in response.content.decode()
+    assert written() == (1, 0)
+
+
+def test_cohort_page_is_never_cached_for_anonymous_visitors(client, cohort, cohort_url):
+    visitor = Client()
+    before = visitor.get(cohort_url)
+
+    client.post(cohort_url, registration_data())
+    after = visitor.get(cohort_url)
+
+    assert seats_shown(before.content.decode()) == 10
+    assert seats_shown(after.content.decode()) == 9
+    assert "no-store" in after["Cache-Control"]
+
+
+def test_cohort_page_gives_every_visitor_a_working_csrf_token(cohort, cohort_url):
+    Client().get(cohort_url)
+    visitor = Client(enforce_csrf_checks=True)
+    visitor.get(cohort_url)
+
+    response = visitor.post(
+        cohort_url,
+        registration_data(csrfmiddlewaretoken=visitor.cookies["csrftoken"].value),
+    )
+
+    assert response.status_code == 302
+    assert written() == (1, 0)
+
+
+# Group registration
+
+
+def test_group_registration_registers_everyone_in_one_group(client, cohort, group_url):
+    response = client.post(group_url, group_data(group_of(3)))
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "bookings/group_done.html"
+    group = RegistrationGroup.objects.get()
+    registrations = list(Registration.objects.order_by("phone"))
+    assert [registration.phone for registration in registrations] == [
+        "13700000000",
+        "13700000001",
+        "13700000002",
+    ]
+    assert {registration.group_id for registration in registrations} == {group.pk}
+    assert {registration.status for registration in registrations} == {Status.CONFIRMED}
+    assert {registration.source for registration in registrations} == {Registration.Source.GROUP}
+    assert (group.unit, group.contact_name, group.contact_phone) == (
+        "芝罘区向阳街道党工委",
+        "王老师",
+        "13900139000",
+    )
+    page = response.content.decode()
+    assert all(registration.code in page for registration in registrations)
+    assert all(registration.masked_phone in page for registration in registrations)
+    assert [r.phone for r in registrations if r.phone in page] == []
+
+
+def test_group_registration_page_shows_the_forms(client, cohort, group_url):
+    response = client.get(group_url + "?size=4")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="trainee-TOTAL_FORMS"' in page
+    assert 'name="trainee-3-phone"' in page
+    assert 'name="trainee-4-phone"' not in page
+
+
+def test_group_registration_with_a_tampered_form_count_is_refused(client, cohort, group_url):
+    response = client.post(group_url, group_data(group_of(3), total=1000))
+
+    assert response.status_code == 400
+    assert written() == (0, 0)
+
+
+def test_group_registration_larger_than_allowed_is_refused(client, settings, cohort, group_url):
+    settings.BOOKINGS_MAX_GROUP_SIZE = 4
+
+    response = client.post(group_url, group_data(group_of(5)))
+
+    assert response.status_code == 400
+    assert response.context["formset"].non_form_errors() == ["请最多提交 4 个表单。"]
+    assert written() == (0, 0)
+
+
+def test_group_registration_with_one_phone_twice_is_refused(client, cohort, group_url):
+    trainees = [trainee(name="张三"), trainee(name="李四")]
+
+    response = client.post(group_url, group_data(trainees))
+
+    assert response.status_code == 400
+    assert response.context["formset"].non_form_errors() == ["每位学员须填写各自的手机号码。"]
+    assert written() == (0, 0)
+
+
+def test_group_registration_exceeding_the_seats_without_a_list_is_refused(client, programme):
+    cohort = CohortFactory(programme=programme, capacity=2, waitlist_enabled=False)
+
+    response = client.post(cohort.get_url() + "group/", group_data(group_of(3)))
+
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert response.context["contact_form"].non_field_errors() == ["名额已满。"]
+    assert "名额已满。" in page
+    assert written() == (0, 0)
+
+
+def test_group_registration_with_a_bad_trainee_phone_is_refused(client, cohort, group_url):
+    trainees = group_of(3)
+    trainees[1]["phone"] = "12345"
+
+    response = client.post(group_url, group_data(trainees))
+
+    assert response.status_code == 400
+    assert response.context["formset"].errors[1] == {"phone": [MOBILE_ERROR]}
+    assert MOBILE_ERROR in response.content.decode()
+    assert written() == (0, 0)
+
+
+# The private page, cancellation and look-up
+
+
+def test_private_page_for_an_unknown_token_is_not_found(client, cohort):
+    register_trainees(cohort, 1)
+
+    response = client.get("/bookings/r/not-a-token-anyone-was-given/")
+
+    assert response.status_code == 404
+
+
+def test_private_page_is_not_indexed_nor_cached(client, cohort):
+    [registration] = register_trainees(cohort, 1)
+
+    response = client.get(registration.get_absolute_url())
+
+    assert response["X-Robots-Tag"] == "noindex"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_private_page_never_shows_the_phone_unmasked(client, cohort, cohort_url):
+    response = client.post(cohort_url, registration_data(), follow=True)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert PHONE not in page
+    assert MASKED_PHONE in page
+    assert all(PHONE not in url for url in urls_in(page))
+    assert all(PHONE not in url for url, _status in response.redirect_chain)
+
+
+def test_cancel_by_post_frees_the_seat(client, cohort, cohort_url):
+    [registration] = register(cohort.pk, applicants=[ApplicantFactory()])
+
+    response = client.post(f"{registration.get_absolute_url()}cancel/")
+
+    registration.refresh_from_db()
+    assert response.status_code == 302
+    assert response["Location"] == registration.get_absolute_url()
+    assert registration.status == Status.CANCELLED
+    assert seats_shown(client.get(cohort_url).content.decode()) == 10
+
+
+def test_cancel_promotes_the_first_waitlisted(client, programme):
+    cohort = CohortFactory(programme=programme, capacity=1)
+    [seated, first, second] = register_trainees(cohort, 3)
+
+    client.post(f"{seated.get_absolute_url()}cancel/")
+
+    assert [
+        Registration.objects.get(pk=registration.pk).status
+        for registration in (seated, first, second)
+    ] == [Status.CANCELLED, Status.CONFIRMED, Status.WAITLISTED]
+
+
+def test_cancel_by_get_is_not_allowed(client, cohort):
+    [registration] = register_trainees(cohort, 1)
+
+    response = client.get(f"{registration.get_absolute_url()}cancel/")
+
+    registration.refresh_from_db()
+    assert response.status_code == 405
+    assert registration.status == Status.CONFIRMED
+
+
+def test_cancel_twice_says_it_can_no_longer_be_changed(client, cohort):
+    [registration] = register_trainees(cohort, 1)
+    cancel_registration(registration)
+
+    response = client.post(f"{registration.get_absolute_url()}cancel/", follow=True)
+
+    assert [str(message) for message in response.context["messages"]] == ["该报名已无法更改。"]
+    assert Registration.objects.get().status == Status.CANCELLED
+
+
+def test_lookup_by_phone_and_code_redirects_to_the_private_page(client, cohort):
+    [registration] = register(cohort.pk, applicants=[ApplicantFactory(phone=PHONE)])
+
+    response = client.post(
+        "/bookings/find/", {"phone": "１３８ ００１３ ８０００", "code": registration.code.lower()}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/bookings/r/{registration.token}/"
+    assert PHONE not in response["Location"]
+
+
+def test_lookup_with_a_wrong_code_says_nothing_matches(client, cohort):
+    [registration] = register(cohort.pk, applicants=[ApplicantFactory(phone=PHONE)])
+    wrong = "3333333" + ("4" if registration.code != "33333334" else "6")
+
+    response = client.post("/bookings/find/", {"phone": PHONE, "code": wrong})
+
+    assert response.status_code == 404
+    assert response.context["form"].non_field_errors() == ["没有与该手机号码和报名码相符的报名。"]
+    assert "没有与该手机号码和报名码相符的报名。" in response.content.decode()
+
+
+def test_lookup_page_shows_the_form(client):
+    response = client.get("/bookings/find/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="phone"' in page
+    assert 'name="code"' in page
+
+
+# Anti-automation
+
+
+def test_register_rate_limited_per_ip(client, settings, cohort, cohort_url):
+    settings.BOOKINGS_RATE_PER_IP = "3/m"
+    for n in range(3):
+        assert client.post(cohort_url, registration_data(phone=f"1380000000{n}")).status_code == 302
+
+    response = client.post(cohort_url, registration_data(phone="13800000009"))
+
+    assert response.status_code == 429
+    assert response.context["form"].non_field_errors() == [TOO_MANY]
+    assert TOO_MANY in response.content.decode()
+    assert written() == (3, 0)
+
+
+def test_register_rate_limited_per_phone(client, settings, cohort, cohort_url):
+    settings.BOOKINGS_RATE_PER_PHONE = "2/h"
+    unconsented = registration_data()
+    del unconsented["consent"]
+    for n in range(2):
+        client.post(cohort_url, unconsented, REMOTE_ADDR=f"10.0.0.{n}")
+
+    full_width = registration_data(phone="１３８ ００１３ ８０００")
+
+    response = client.post(cohort_url, full_width, REMOTE_ADDR="10.0.0.9")
+
+    assert response.status_code == 429
+    assert response.context["form"].non_field_errors() == [TOO_MANY]
+    assert written() == (0, 0)
+
+
+def test_lookup_rate_limited_per_ip(client, settings, cohort):
+    settings.BOOKINGS_RATE_PER_IP = "3/m"
+    for _ in range(3):
+        client.post("/bookings/find/", {"phone": PHONE, "code": "33333333"})
+
+    response = client.post("/bookings/find/", {"phone": PHONE, "code": "33333333"})
+
+    assert response.status_code == 429
+    assert response.context["form"].non_field_errors() == [TOO_MANY]
