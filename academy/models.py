@@ -114,9 +114,10 @@ class Organisation(index.Indexed, models.Model):
     def __str__(self):
         return self.name
 
-    def clean(self):
-        super().clean()
+    def clean_fields(self, exclude=None):
+        # Normalise first, so a code typed with spaces passes the length check.
         self.credit_code = normalize_digits(self.credit_code)
+        super().clean_fields(exclude=exclude)
 
 
 class SearchablePage(Page):

@@ -28,9 +28,14 @@ def han_bigrams(text: str) -> list[str]:
 
 
 def bigram_text(*texts: str) -> str:
-    """The text to index in a page's bigram field: unique bigrams, space-separated."""
-    seen = dict.fromkeys(gram for text in texts for gram in han_bigrams(strip_tags(text or "")))
-    return " ".join(seen)
+    """The text to index in a page's bigram field: unique bigrams, and the single characters
+    (so a one-character query such as a surname finds something), space-separated."""
+    grams = {}
+    for text in texts:
+        plain = strip_tags(text or "")
+        grams.update(dict.fromkeys(han_bigrams(plain)))
+        grams.update(dict.fromkeys("".join(HAN_RUN.findall(plain))))
+    return " ".join(grams)
 
 
 def query_terms(query: str) -> list[str]:

@@ -69,7 +69,7 @@ def validate_mobile(value: str) -> None:
 
 def validate_office_phone(value: str) -> None:
     """An office line (0535-6xxxxxx, with optional extension) or a mobile number."""
-    number = normalize_digits(value.replace("转", "-"))
+    number = normalize_digits(value.replace("转", "-")).replace("(", "").replace(")", "")
     if not re.fullmatch(r"(0\d{2,3}\d{7,8}(\d{1,6})?|1[3-9]\d{9}|400\d{7})", number):
         raise ValidationError(
             _("Enter a phone number such as 0535-6688123 or an 11-digit mobile number."),

@@ -61,8 +61,10 @@ def healthz(request):
         status["database_ok"] = ok = False
     try:
         probe = get_random_string(8)
-        cache.set("healthz", probe, 10)
-        status["cache_ok"] = cache.get("healthz") == probe
+        key = f"healthz:{probe}"
+        cache.set(key, probe, 10)
+        status["cache_ok"] = cache.get(key) == probe
+        cache.delete(key)
     except Exception:
         logger.exception("health check: cache unreachable")
         status["cache_ok"] = False

@@ -19,7 +19,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-HOME_PAGE_QUERIES = 13
+HOME_PAGE_QUERIES = 11
 NEWS_INDEX_QUERIES = 10
 NEWS_PAGE_QUERIES = 10
 STANDARD_PAGE_QUERIES = 8
@@ -53,6 +53,14 @@ def test_organisation_full_width_credit_code_normalised_on_clean():
     organisation = Organisation(
         name="芝罘区幸福社区党委", credit_code="９１３５０１００Ｍ０００１００Ｙ４３"
     )
+
+    organisation.full_clean()
+
+    assert organisation.credit_code == "91350100M000100Y43"
+
+
+def test_organisation_spaced_credit_code_normalised_on_clean():
+    organisation = Organisation(name="芝罘区幸福社区党委", credit_code="9135 0100 M000 100Y 43")
 
     organisation.full_clean()
 

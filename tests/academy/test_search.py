@@ -210,7 +210,7 @@ def test_han_bigrams_empty():
 
 
 def test_bigram_text_strips_tags_and_deduplicates():
-    assert bigram_text("<p>红色物业</p>", "物业", None) == "红色 色物 物业"
+    assert bigram_text("<p>红色物业</p>", "物业", None) == "红色 色物 物业 红 色 物 业"
 
 
 def test_query_terms_keeps_han_runs_and_latin_words():
@@ -265,3 +265,9 @@ def test_highlight_never_marks_inside_escaped_entities():
 
 def test_highlight_escapes_marked_terms():
     assert highlight("a<b 物业", "b") == "a&lt;<mark>b</mark> 物业"
+
+
+def test_search_single_character_finds_pages_holding_it(client, pages):
+    response = search(client, "王")
+
+    assert found(response) == {LECTURER}
