@@ -215,6 +215,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Cohorts, timetables and registration for the mini-program and the scanner.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["bookings.api.public_api_only"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
