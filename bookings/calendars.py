@@ -199,7 +199,8 @@ def all_event_properties(sessions, *, base_url, private_description, cancelled, 
 # with icalendar's for the same events. The VTIMEZONE still comes from icalendar.
 
 TEXT_ESCAPES = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n", "\r": ""})
-UNESCAPED = frozenset({"URL", "GEO", "PRODID", "VERSION", "X-WR-TIMEZONE"})
+# icalendar writes X- properties as it got them, and calendar apps read them so.
+UNESCAPED = frozenset({"URL", "GEO", "PRODID", "VERSION", "X-WR-TIMEZONE", "X-WR-CALNAME"})
 FOLD_OCTETS = 75
 
 
@@ -288,6 +289,8 @@ def build_icalendar(
     for key, value in calendar_properties(name, method):
         if key == "REFRESH-INTERVAL":
             calendar.add(key, value, parameters={"VALUE": "DURATION"})
+        elif isinstance(value, datetime.timedelta):
+            calendar.add(key, vDuration(value))
         else:
             calendar.add(key, value)
     for properties in all_event_properties(
