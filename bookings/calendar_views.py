@@ -73,7 +73,7 @@ def feed_response(
 
 
 def sessions_feed(request, sessions, *, name: str, **kwargs) -> tuple[bytes, object]:
-    sessions = list(sessions)
+    sessions = calendars.load_sessions(sessions)
     data = calendars.build_calendar(sessions, name=name, base_url=base_url(request), **kwargs)
     return data, calendars.last_modified(sessions)
 
@@ -141,10 +141,12 @@ def session_file(request, uid):
     """One session as a one-event file, for "add to calendar"."""
 
     def build():
-        sessions = list(calendars.public_sessions().filter(uid=uid))
+        sessions = calendars.load_sessions(calendars.public_sessions().filter(uid=uid))
         if not sessions:
             raise Http404
-        return sessions_feed(request, sessions, name=sessions[0].display_title)
+        name = sessions[0].display_title
+        data = calendars.build_calendar(sessions, name=name, base_url=base_url(request))
+        return data, calendars.last_modified(sessions)
 
     return feed_response(request, key=f"session:{uid}", build=build, filename=f"{uid}.ics")
 

@@ -94,7 +94,7 @@ def calendar_attachment(registration, notice: str, sessions_by_cohort: dict) -> 
     if method is None:
         return None
     if registration.cohort_id not in sessions_by_cohort:
-        sessions_by_cohort[registration.cohort_id] = list(
+        sessions_by_cohort[registration.cohort_id] = calendars.load_sessions(
             calendars.calendar_sessions().filter(cohort_id=registration.cohort_id)
         )
     sessions = sessions_by_cohort[registration.cohort_id]
