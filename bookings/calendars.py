@@ -32,7 +32,7 @@ LIST_SEPARATOR = "、"
 
 
 def uid_domain() -> str:
-    return getattr(settings, "CALENDAR_UID_DOMAIN", "") or (
+    return settings.CALENDAR_UID_DOMAIN or (
         urlsplit(settings.WAGTAILADMIN_BASE_URL).hostname or "localhost"
     )
 
