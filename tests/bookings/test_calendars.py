@@ -461,6 +461,7 @@ def test_confirmation_mail_carries_invitation_and_cancellation_cancels(
 
 def test_pages_link_their_feeds(client, no_page_cache, cohort, session, base, lecturer):
     pages = {
+        "/programmes/": reverse("calendar:academy"),
         cohort.get_url(): reverse("calendar:cohort", args=[cohort.pk]),
         base.url: reverse("calendar:base", args=[base.pk]),
         lecturer.url: reverse("calendar:lecturer", args=[lecturer.pk]),
