@@ -406,7 +406,7 @@ def test_cached_feed_costs_one_query(client, cohort, session):
 
 
 def test_writer_agrees_with_icalendar(rf, cohort, session, base):
-    SessionFactory(cohort=cohort, title="长标题;含,特殊\\字符" + "党建" * 60, room="")
+    SessionFactory(cohort=cohort, title="长标题;含,特殊\\字符" + "党建" * 50, room="")
     cancelled = SessionFactory(cohort=cohort, title="Cancelled, soon", base=base)
     cancelled.cancelled_at = timezone.now()
     cancelled.save()
