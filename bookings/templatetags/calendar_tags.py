@@ -16,7 +16,6 @@ register = template.Library()
 SVG_SIZE = re.compile(r'^<svg width="[^"]*" height="[^"]*"')
 
 
-@functools.lru_cache(maxsize=512)
 def qr_svg(data: str, label: str) -> str:
     """The QR code as inline SVG, drawn here: no external service sees the URL."""
     image = qrcode.make(
@@ -25,6 +24,10 @@ def qr_svg(data: str, label: str) -> str:
     return SVG_SIZE.sub(
         f'<svg class="qr" role="img" aria-label="{escape(label)}" focusable="false"', image, count=1
     )
+
+
+# Public feeds' codes are drawn once per process; a private link's is never kept.
+public_qr_svg = functools.lru_cache(maxsize=512)(qr_svg)
 
 
 @register.inclusion_tag("includes/calendar_links.html", takes_context=True)
@@ -37,6 +40,8 @@ def calendar_links(context, url_name: str, *args, private: bool = False) -> dict
     return {
         "download_url": path,
         "webcal_url": webcal,
-        "qr": mark_safe(qr_svg(webcal, _("QR code to subscribe on a phone"))),
+        "qr": mark_safe(
+            (qr_svg if private else public_qr_svg)(webcal, _("QR code to subscribe on a phone"))
+        ),
         "private": private,
     }
