@@ -15,21 +15,28 @@ from django.utils.cache import has_vary_header, patch_response_headers
 from django.utils.translation import get_language
 
 GENERATION_KEY = "page-cache-generation"
+# Calendar feeds live under both generations: a publish (a lecturer's or base's page) and any
+# change to a cohort or its timetable, which pages do not cache, make them stale.
+CALENDAR_GENERATION_KEY = "calendar-cache-generation"
 
 
-def current_generation() -> int:
-    generation = cache.get(GENERATION_KEY)
+def current_generation(key: str = GENERATION_KEY) -> int:
+    generation = cache.get(key)
     if generation is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        generation = cache.get(GENERATION_KEY, 1)
+        cache.add(key, 1, timeout=None)
+        generation = cache.get(key, 1)
     return generation
 
 
-def bump_generation(**kwargs) -> None:
+def bump_generation(*, key: str = GENERATION_KEY, **kwargs) -> None:
     try:
-        cache.incr(GENERATION_KEY)
+        cache.incr(key)
     except ValueError:
-        cache.set(GENERATION_KEY, 2, timeout=None)
+        cache.set(key, 2, timeout=None)
+
+
+def bump_calendar_generation(**kwargs) -> None:
+    bump_generation(key=CALENDAR_GENERATION_KEY)
 
 
 def is_cacheable_request(request) -> bool:

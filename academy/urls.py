@@ -20,6 +20,8 @@ api_router.register("cohorts", CohortViewSet, basename="cohort")
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include(api_router.urls)),
+    # Calendar apps send no language and feeds are written in Chinese: outside i18n_patterns.
+    path("calendar/", include("bookings.calendar_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", include(wagtailadmin_urls)),

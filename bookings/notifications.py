@@ -1,14 +1,21 @@
-"""Notices to trainees by email and SMS, sent through Django's tasks API after commit."""
+"""Notices to trainees by email and SMS, sent through Django's tasks API after commit.
+
+A confirmation mail carries the cohort's sessions as an invitation (METHOD:REQUEST), a
+cancellation mail cancels them (METHOD:CANCEL), so mail clients put them in or take them out.
+"""
 
 import logging
+from email.mime.text import MIMEText
+from email.utils import parseaddr
 from enum import StrEnum
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from academy.validators import mask_phone
 
@@ -47,6 +54,7 @@ def send_notices(registration_ids: list[int], notice: str) -> int:
     registrations = Registration.objects.filter(pk__in=registration_ids).select_related(
         "cohort__programme"
     )
+    sessions_by_cohort: dict[int, list] = {}
     with translation.override(settings.LANGUAGE_CODE):
         for registration in registrations:
             context = {
@@ -58,10 +66,54 @@ def send_notices(registration_ids: list[int], notice: str) -> int:
             message = render_to_string("bookings/notices/message.txt", context).strip()
             if registration.email:
                 subject = render_to_string("bookings/notices/subject.txt", context).strip()
-                send_mail(subject, message, None, [registration.email])
+                email = EmailMessage(subject, message, None, [registration.email])
+                invitation = calendar_attachment(registration, notice, sessions_by_cohort)
+                if invitation:
+                    email.attach(invitation)
+                email.send()
             sms_backend().send(registration.phone, message)
             sent += 1
     return sent
+
+
+def invitation_method(registration, notice: str) -> str | None:
+    if notice in (Notice.CONFIRMED, Notice.PROMOTED) and (
+        registration.status == registration.Status.CONFIRMED
+    ):
+        return "REQUEST"
+    if notice == Notice.CANCELLED:
+        return "CANCEL"
+    return None
+
+
+def calendar_attachment(registration, notice: str, sessions_by_cohort: dict) -> MIMEText | None:
+    """The cohort's sessions as an iTIP invitation or cancellation, or None for other notices."""
+    from . import calendars
+
+    method = invitation_method(registration, notice)
+    if method is None:
+        return None
+    if registration.cohort_id not in sessions_by_cohort:
+        sessions_by_cohort[registration.cohort_id] = calendars.load_sessions(
+            calendars.calendar_sessions().filter(cohort_id=registration.cohort_id)
+        )
+    sessions = sessions_by_cohort[registration.cohort_id]
+    if not sessions:
+        return None
+    data = calendars.build_icalendar(
+        sessions,
+        name=str(registration.cohort),
+        base_url=settings.WAGTAILADMIN_BASE_URL,
+        private_description=_("Registration code: %(code)s") % {"code": registration.code},
+        method=method,
+        cancelled=method == "CANCEL",
+        organizer=parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
+        attendee=(registration.email, registration.name),
+    ).to_ical()
+    part = MIMEText(data.decode(), "calendar", "utf-8")
+    part.set_param("method", method)
+    part.add_header("Content-Disposition", "attachment", filename="invite.ics")
+    return part
 
 
 def sms_backend():

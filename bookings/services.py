@@ -287,3 +287,10 @@ def find_registration(*, phone: str, code: str) -> Registration | None:
         .select_related("cohort")
         .first()
     )
+
+
+def rotate_token(registration: Registration) -> Registration:
+    """Give the registration a new private token, revoking its old page and calendar links."""
+    registration.token = new_token()
+    registration.save(update_fields=["token", "updated_at"])
+    return registration

@@ -8,4 +8,5 @@ urlpatterns = [
     path("find/", views.lookup_page, name="lookup"),
     path("r/<str:token>/", views.registration_page, name="registration"),
     path("r/<str:token>/cancel/", views.cancel_page, name="cancel"),
+    path("r/<str:token>/calendar/reset/", views.reset_calendar_page, name="reset_calendar"),
 ]

@@ -15,7 +15,13 @@ from courses.selectors import cohorts_with_seats, seats_left, timetable
 from .forms import GroupContactForm, LookupForm, RegistrationForm, trainee_formset
 from .models import Registration
 from .ratelimit import too_many_attempts
-from .services import BookingError, cancel_registration, find_registration, register
+from .services import (
+    BookingError,
+    cancel_registration,
+    find_registration,
+    register,
+    rotate_token,
+)
 
 TOO_MANY = gettext_lazy("Too many attempts from this network or number. Please wait a few minutes.")
 
@@ -133,6 +139,17 @@ def cancel_page(request, token: str):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Your registration has been cancelled."))
+    return redirect(registration.get_absolute_url())
+
+
+@require_POST
+def reset_calendar_page(request, token: str):
+    """A new private link: the old page and calendar URLs stop working at once."""
+    registration = rotate_token(registration_by_token(token))
+    messages.success(
+        request,
+        _("Your calendar link has been reset. Subscribe again with the new link below."),
+    )
     return redirect(registration.get_absolute_url())
 
 

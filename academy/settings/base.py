@@ -163,6 +163,9 @@ STORAGES = {
 
 WAGTAIL_SITE_NAME = "烟台城市党建学院"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The domain in calendar events' UIDs (`<session uuid>@<domain>`): set it once and never change
+# it, or calendars see every session as a new event. Empty: WAGTAILADMIN_BASE_URL's host.
+CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "")
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
