@@ -4,12 +4,14 @@ from django.apps import apps
 from django.contrib.auth.models import AbstractUser
 from django.core.paginator import Paginator
 from django.db import models
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
+from wagtail.images import get_image_model
 from wagtail.models import Page
 from wagtail.search import index
 
@@ -148,6 +150,17 @@ class IndexPageMixin:
     child_page_model: str = ""
     child_select_related: tuple[str, ...] = ()
 
+    @staticmethod
+    def choice_param(request, name: str, choices: type[models.TextChoices]) -> str:
+        """The filter's value from the query string, or "" when absent or unknown."""
+        value = request.GET.get(name, "")
+        return value if value in choices.values else ""
+
+    @staticmethod
+    def paginate(request, queryset):
+        """A page of the list; a bad number shows the first page, too large a one the last."""
+        return Paginator(queryset, INDEX_PAGE_SIZE).get_page(request.GET.get("page"))
+
     def route(self, request, path_components):
         if not path_components:
             return super().route(request, path_components)
@@ -159,6 +172,14 @@ class IndexPageMixin:
             raise Http404 from error
         child._cached_parent_obj = self
         return child.route(request, path_components[1:])
+
+
+def with_renditions(field: str) -> Prefetch:
+    """Prefetch an image foreign key with its renditions, so a list of cards costs two queries.
+
+    Don't also `select_related` the field: Django then skips the prefetch.
+    """
+    return Prefetch(field, queryset=get_image_model().objects.prefetch_renditions())
 
 
 def streamfield_text(value) -> str:
@@ -249,15 +270,11 @@ class NewsIndexPage(IndexPageMixin, SearchablePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        kind = request.GET.get("kind")
+        kind = self.choice_param(request, "kind", NewsPage.Kind)
         news = NewsPage.objects.live().child_of(self)
-        if kind in NewsPage.Kind.values:
+        if kind:
             news = news.filter(kind=kind)
-        else:
-            kind = ""
-        context["news_page"] = Paginator(news.order_by("-date", "-pk"), INDEX_PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        context["news_page"] = self.paginate(request, news.order_by("-date", "-pk"))
         context["kinds"] = NewsPage.Kind.choices
         context["current_kind"] = kind
         return context

@@ -1,9 +1,10 @@
 """Reads the home page and the figures share."""
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Prefetch
-from wagtail.images import get_image_model
+from django.db.models import Count
 from wagtail.models import Page
+
+from .models import with_renditions
 
 
 def site_figures() -> dict[str, int]:
@@ -38,9 +39,7 @@ def featured_courses(limit: int = 6):
     return (
         CoursePage.objects.live()
         .filter(featured=True)
-        .prefetch_related(
-            Prefetch("image", queryset=get_image_model().objects.prefetch_renditions())
-        )
+        .prefetch_related(with_renditions("image"))
         .order_by("-last_published_at", "pk")[:limit]
     )
 

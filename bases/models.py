@@ -2,25 +2,22 @@
 
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
-from wagtail.images import get_image_model
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from academy.blocks import BaseStreamBlock
 from academy.models import (
-    INDEX_PAGE_SIZE,
     District,
     IndexPageMixin,
     SearchablePage,
     streamfield_text,
+    with_renditions,
 )
 from academy.validators import validate_office_phone
 
@@ -56,21 +53,17 @@ class BaseIndexPage(IndexPageMixin, SearchablePage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         bases = BasePage.objects.live().child_of(self)
-        category = request.GET.get("category", "")
-        if category in BaseCategory.values:
+        category = self.choice_param(request, "category", BaseCategory)
+        if category:
             bases = bases.filter(category=category)
-        else:
-            category = ""
         districts = list(District.objects.all())
         district = next((d for d in districts if d.slug == request.GET.get("district")), None)
         if district:
             bases = bases.filter(district=district)
-        bases = bases.select_related("district").prefetch_related(
-            Prefetch("photo", queryset=get_image_model().objects.prefetch_renditions())
+        bases = bases.select_related("district").prefetch_related(with_renditions("photo"))
+        context["bases_page"] = self.paginate(
+            request, bases.order_by("district__sort_order", "title", "pk")
         )
-        context["bases_page"] = Paginator(
-            bases.order_by("district__sort_order", "title", "pk"), INDEX_PAGE_SIZE
-        ).get_page(request.GET.get("page"))
         context["categories"] = BaseCategory.choices
         context["districts"] = districts
         context["current_category"] = category
@@ -192,9 +185,7 @@ class BasePage(SearchablePage):
         from courses.models import CoursePage
 
         context = super().get_context(request, *args, **kwargs)
-        context["gallery"] = self.gallery_images.prefetch_related(
-            Prefetch("image", queryset=get_image_model().objects.prefetch_renditions())
-        )
+        context["gallery"] = self.gallery_images.prefetch_related(with_renditions("image"))
         context["courses"] = (
             CoursePage.objects.live()
             .filter(base=self)

@@ -1,17 +1,14 @@
 """The lecturer pool (百人讲师团): public profiles of the academy's lecturers."""
 
-from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
-from wagtail.images import get_image_model
 from wagtail.models import Page
 from wagtail.search import index
 
-from academy.models import INDEX_PAGE_SIZE, IndexPageMixin, SearchablePage, Topic
+from academy.models import IndexPageMixin, SearchablePage, Topic, with_renditions
 
 
 class TrainerCategory(models.TextChoices):
@@ -42,21 +39,15 @@ class TrainerIndexPage(IndexPageMixin, SearchablePage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         trainers = TrainerPage.objects.live().child_of(self)
-        category = request.GET.get("category", "")
-        if category in TrainerCategory.values:
+        category = self.choice_param(request, "category", TrainerCategory)
+        if category:
             trainers = trainers.filter(category=category)
-        else:
-            category = ""
         topics = list(Topic.objects.filter(trainers__isnull=False).distinct())
         topic = next((t for t in topics if t.slug == request.GET.get("topic")), None)
         if topic:
             trainers = trainers.filter(topics=topic)
-        trainers = trainers.prefetch_related(
-            Prefetch("photo", queryset=get_image_model().objects.prefetch_renditions())
-        )
-        context["trainers_page"] = Paginator(
-            trainers.order_by("title", "pk"), INDEX_PAGE_SIZE
-        ).get_page(request.GET.get("page"))
+        trainers = trainers.prefetch_related(with_renditions("photo"))
+        context["trainers_page"] = self.paginate(request, trainers.order_by("title", "pk"))
         context["categories"] = TrainerCategory.choices
         context["topics"] = topics
         context["current_category"] = category

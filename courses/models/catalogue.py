@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-from django.core.paginator import Paginator
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Prefetch
@@ -10,12 +9,17 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
-from wagtail.images import get_image_model
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from academy.blocks import BaseStreamBlock
-from academy.models import INDEX_PAGE_SIZE, IndexPageMixin, SearchablePage, Topic, streamfield_text
+from academy.models import (
+    IndexPageMixin,
+    SearchablePage,
+    Topic,
+    streamfield_text,
+    with_renditions,
+)
 
 
 class CourseFormat(models.TextChoices):
@@ -47,22 +51,20 @@ class CourseIndexPage(IndexPageMixin, SearchablePage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         courses = CoursePage.objects.live().child_of(self)
-        fmt = request.GET.get("format", "")
-        if fmt in CourseFormat.values:
+        fmt = self.choice_param(request, "format", CourseFormat)
+        if fmt:
             courses = courses.filter(format=fmt)
-        else:
-            fmt = ""
         topics = list(Topic.objects.filter(courses__isnull=False).distinct())
         topic = next((t for t in topics if t.slug == request.GET.get("topic")), None)
         if topic:
             courses = courses.filter(topics=topic)
         courses = courses.select_related("base").prefetch_related(
-            Prefetch("image", queryset=get_image_model().objects.prefetch_renditions()),
+            with_renditions("image"),
             Prefetch("lecturers", queryset=lecturer_queryset()),
         )
-        context["courses_page"] = Paginator(
-            courses.order_by("-featured", "title", "pk"), INDEX_PAGE_SIZE
-        ).get_page(request.GET.get("page"))
+        context["courses_page"] = self.paginate(
+            request, courses.order_by("-featured", "title", "pk")
+        )
         context["formats"] = CourseFormat.choices
         context["topics"] = topics
         context["current_format"] = fmt
@@ -161,9 +163,7 @@ class CoursePage(SearchablePage):
         context["lecturers"] = (
             TrainerPage.objects.live()
             .filter(courses=self)
-            .prefetch_related(
-                Prefetch("photo", queryset=get_image_model().objects.prefetch_renditions())
-            )
+            .prefetch_related(with_renditions("photo"))
         )
         context["course_topics"] = self.topics.all()
         context["materials"] = self.materials.select_related("document")
