@@ -74,7 +74,8 @@ def feed_response(
 
 def sessions_feed(request, sessions, *, name: str, **kwargs) -> tuple[bytes, object]:
     sessions = calendars.load_sessions(sessions)
-    data = calendars.build_calendar(sessions, name=name, base_url=base_url(request), **kwargs)
+    calendar = calendars.build_calendar(sessions, name=name, base_url=base_url(request), **kwargs)
+    data = calendar.to_ical()
     return data, calendars.last_modified(sessions)
 
 
@@ -145,7 +146,7 @@ def session_file(request, uid):
         if not sessions:
             raise Http404
         name = sessions[0].display_title
-        data = calendars.build_calendar(sessions, name=name, base_url=base_url(request))
+        data = calendars.build_calendar(sessions, name=name, base_url=base_url(request)).to_ical()
         return data, calendars.last_modified(sessions)
 
     return feed_response(request, key=f"session:{uid}", build=build, filename=f"{uid}.ics")

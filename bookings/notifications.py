@@ -100,7 +100,7 @@ def calendar_attachment(registration, notice: str, sessions_by_cohort: dict) -> 
     sessions = sessions_by_cohort[registration.cohort_id]
     if not sessions:
         return None
-    data = calendars.build_icalendar(
+    data = calendars.build_calendar(
         sessions,
         name=str(registration.cohort),
         base_url=settings.WAGTAILADMIN_BASE_URL,
