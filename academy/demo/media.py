@@ -74,7 +74,9 @@ def gradient(width: int, height: int, dark: str, light: str, angle: int) -> Imag
 
 
 def draw_centred(draw, xy, text, font, fill):
-    draw.text(xy, text, font=font, fill=fill, anchor="mm")
+    # Without a CJK font Pillow would draw a box for every Chinese character: draw nothing then.
+    if font_path() or text.isascii():
+        draw.text(xy, text, font=font, fill=fill, anchor="mm")
 
 
 def scene_title(index: int) -> str:

@@ -39,9 +39,17 @@ def chromium():
             pytest.fail(message)
         pytest.skip(message)
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop running in this thread, and asgiref then hands
+    # Django a second, context-local set of connections, without the serialized database that
+    # `serialized_rollback` restores: the next browser test would start from an empty database.
+    # Keep using the connections the test database was set up on.
+    setup_connections = {alias: connections[alias] for alias in connections}
     with sync_playwright() as playwright:
+        for alias, connection in setup_connections.items():
+            connections[alias] = connection
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
