@@ -257,9 +257,9 @@ def test_register_missing_fields_are_named_in_chinese(client, cohort):
 
     assert response.status_code == 400
     assert response.json() == {
-        "name": ["必需字段"],
-        "phone": ["必需字段"],
-        "unit": ["必需字段"],
+        "name": ["该字段是必填项。"],
+        "phone": ["该字段是必填项。"],
+        "unit": ["该字段是必填项。"],
     }
     assert written() == (0, 0)
 
