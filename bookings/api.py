@@ -2,13 +2,21 @@
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import exception_handler
 
 from academy.validators import normalize_digits, validate_id_number, validate_mobile
 from courses.models import Cohort
@@ -29,6 +37,31 @@ class TooManyRequests(exceptions.APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_detail = _("Too many attempts from this network or number. Please wait a few minutes.")
     default_code = "too_many_requests"
+
+
+class RegistrationConflict(exceptions.APIException):
+    """A BookingError (full, closed, already registered) with its message and code."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("The registration could not be completed.")
+    default_code = "booking_error"
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, with the `code` that ErrorSerializer promises next to every `detail`.
+
+    Validation errors keep DRF's shape, a list of messages per field (FieldErrorsSerializer).
+    """
+    if isinstance(exc, Http404):
+        # DRF would pass on get_object_or_404's "No Cohort matches the given query.": English,
+        # whatever the language, and naming a model.
+        exc = exceptions.NotFound()
+    response = exception_handler(exc, context)
+    if response is None or isinstance(exc, exceptions.ValidationError):
+        return response
+    detail = response.data["detail"]
+    response.data = {"detail": str(detail), "code": detail.code}
+    return response
 
 
 class SessionSerializer(serializers.Serializer):
@@ -149,6 +182,32 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
 
 
+class FieldErrorsSerializer(serializers.Serializer):
+    """Documentation only: messages by field name, `non_field_errors` for the whole body."""
+
+
+class FieldErrorsSchema(OpenApiSerializerExtension):
+    target_class = FieldErrorsSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        return {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        }
+
+
+BAD_REQUEST = OpenApiResponse(
+    PolymorphicProxySerializer(
+        component_name="BadRequest",
+        serializers=[FieldErrorsSerializer, ErrorSerializer],
+        resource_type_field_name=None,
+    ),
+    description=_("Messages by field, or one message for a body that is not a JSON object."),
+)
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description=_("No such cohort."))
+
+
+@extend_schema_view(retrieve=extend_schema(responses={200: CohortDetailSerializer, 404: NOT_FOUND}))
 class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Open and upcoming cohorts, and registration for them."""
 
@@ -174,6 +233,9 @@ class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return RegistrationRequestSerializer
         return CohortSerializer
 
+    def get_exception_handler(self):
+        return api_exception_handler
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         try:
@@ -187,10 +249,14 @@ class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         request=RegistrationRequestSerializer,
         responses={
             201: RegistrationResultSerializer,
-            400: OpenApiResponse(description=str(_("Field errors, in Chinese"))),
-            409: ErrorSerializer,
-            413: ErrorSerializer,
-            429: ErrorSerializer,
+            400: BAD_REQUEST,
+            404: NOT_FOUND,
+            409: OpenApiResponse(ErrorSerializer, description=RegistrationConflict.default_detail),
+            413: OpenApiResponse(ErrorSerializer, description=PayloadTooLarge.default_detail),
+            415: OpenApiResponse(
+                ErrorSerializer, description=_("The Content-Type is not application/json.")
+            ),
+            429: OpenApiResponse(ErrorSerializer, description=TooManyRequests.default_detail),
         },
     )
     @action(detail=True, methods=["post"], url_path="registrations")
@@ -210,10 +276,7 @@ class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 cohort.pk, applicants=[serializer.applicant()], source=Registration.Source.API
             )
         except BookingError as error:
-            return Response(
-                {"detail": str(error.message), "code": error.code},
-                status=status.HTTP_409_CONFLICT,
-            )
+            raise RegistrationConflict(error.message, code=error.code) from error
         return Response(
             {
                 "code": registration.code,
