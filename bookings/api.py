@@ -3,9 +3,11 @@
 from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
+from django.utils.translation.trans_real import parse_accept_lang_header
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -62,6 +64,41 @@ def api_exception_handler(exc, context):
     detail = response.data["detail"]
     response.data = {"detail": str(detail), "code": detail.code}
     return response
+
+
+def accepted_language(request) -> str:
+    """The first language of the client's Accept-Language that the site has; else Chinese.
+
+    As LocaleMiddleware does, less the language cookie: an API client's language is its header,
+    and a response that followed a cookie would need `Vary: Cookie` as well.
+    """
+    for code, _quality in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+class AcceptLanguageMixin:
+    """Messages (and the site URLs in bodies) in the language the client's header asks for.
+
+    LocaleMiddleware cannot do it: with `i18n_patterns(prefix_default_language=False)` it gives
+    every path without a language prefix, /api/ included, the default language.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        translation.activate(accepted_language(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Accept-Language"])
+        response.headers["Content-Language"] = translation.get_language()
+        return response
 
 
 class SessionSerializer(serializers.Serializer):
@@ -208,7 +245,12 @@ NOT_FOUND = OpenApiResponse(ErrorSerializer, description=_("No such cohort."))
 
 
 @extend_schema_view(retrieve=extend_schema(responses={200: CohortDetailSerializer, 404: NOT_FOUND}))
-class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CohortViewSet(
+    AcceptLanguageMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Open and upcoming cohorts, and registration for them."""
 
     authentication_classes = []

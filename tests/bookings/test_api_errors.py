@@ -1,13 +1,16 @@
-"""The API's error bodies have the shape the OpenAPI schema declares."""
+"""The API's error bodies: in the client's language, with the shape the OpenAPI schema declares."""
 
+import datetime
 import json
 
 import jsonschema
 import pytest
+from django.utils import timezone
 
+from bookings.models import Registration
 from tests.factories import SuperuserFactory
 
-from .factories import register_trainees
+from .factories import CohortFactory, register_trainees
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +33,125 @@ def post(client, cohort_id, data, *, language=None, content_type="application/js
     return client.post(
         REGISTRATIONS.format(cohort_id), payload, content_type=content_type, headers=headers
     )
+
+
+# The language of the messages
+
+
+CHINESE = {"phone": ["请输入以1开头的11位手机号码。"], "unit": ["该字段是必填项。"]}
+ENGLISH = {
+    "phone": ["Enter an 11-digit mobile number starting with 1."],
+    "unit": ["This field is required."],
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "messages", "content_language"),
+    [
+        (None, CHINESE, "zh-hans"),
+        ("zh-hans", CHINESE, "zh-hans"),
+        ("zh-CN,zh;q=0.9,en;q=0.8", CHINESE, "zh-hans"),
+        ("fr", CHINESE, "zh-hans"),
+        ("*", CHINESE, "zh-hans"),
+        ("en", ENGLISH, "en"),
+        ("en-US,en;q=0.9,zh-CN;q=0.8", ENGLISH, "en"),
+        ("fr-FR, en;q=0.5", ENGLISH, "en"),
+    ],
+)
+def test_field_errors_follow_accept_language(client, cohort, language, messages, content_language):
+    data = {"name": "张三", "phone": "12345", "consent": True}
+
+    response = post(client, cohort.pk, data, language=language)
+
+    assert response.status_code == 400
+    assert response.json() == messages
+    assert response["Content-Language"] == content_language
+    assert "Accept-Language" in [value.strip() for value in response["Vary"].split(",")]
+
+
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [(None, "本班次当前不在报名时间内。"), ("en", "Registration for this cohort is not open.")],
+)
+def test_conflict_follows_accept_language(client, programme, language, detail):
+    now = timezone.now()
+    cohort = CohortFactory(
+        programme=programme,
+        registration_opens_at=now - datetime.timedelta(days=5),
+        registration_closes_at=now - datetime.timedelta(minutes=1),
+    )
+
+    response = post(client, cohort.pk, body(), language=language)
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": detail, "code": "registration_closed"}
+
+
+@pytest.mark.parametrize(("language", "detail"), [("zh-hans", "未找到。"), ("en", "Not found.")])
+def test_unknown_cohort_follows_accept_language(client, cohort, language, detail):
+    response = client.get(
+        f"/api/v1/cohorts/{cohort.pk + 1000}/", headers={"accept-language": language}
+    )
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": detail, "code": "not_found"}
+    assert response["Content-Language"] == language
+
+
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [
+        ("zh-hans", "来自该网络或号码的尝试过于频繁，请稍等几分钟再试。"),
+        ("en", "Too many attempts from this network or number. Please wait a few minutes."),
+    ],
+)
+def test_rate_limit_follows_accept_language(client, settings, cohort, language, detail):
+    settings.BOOKINGS_RATE_PER_IP = "1/m"
+    assert post(client, cohort.pk, body(), language=language).status_code == 201
+
+    response = post(client, cohort.pk, body(phone="13800000009"), language=language)
+
+    assert response.status_code == 429
+    assert response.json() == {"detail": detail, "code": "too_many_requests"}
+
+
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [("zh-hans", "请求内容过大。"), ("en", "The request body is too large.")],
+)
+def test_payload_too_large_follows_accept_language(client, cohort, language, detail):
+    response = post(client, cohort.pk, body(position="长" * 22_000), language=language)
+
+    assert response.status_code == 413
+    assert response.json() == {"detail": detail, "code": "payload_too_large"}
+
+
+@pytest.mark.parametrize(("language", "prefix"), [(None, ""), ("en", "/en")])
+def test_links_in_a_registration_follow_accept_language(client, cohort, language, prefix):
+    response = post(client, cohort.pk, body(), language=language)
+
+    token = Registration.objects.get().token
+    assert response.status_code == 201
+    assert response.json()["manage_url"] == f"http://testserver{prefix}/bookings/r/{token}/"
+
+
+def test_cohort_list_says_it_varies_by_language(client, cohort):
+    response = client.get("/api/v1/cohorts/", headers={"accept-language": "en"})
+
+    assert response.status_code == 200
+    assert response["Content-Language"] == "en"
+    assert "Accept-Language" in [value.strip() for value in response["Vary"].split(",")]
+
+
+def test_site_stays_chinese_at_the_root_after_an_english_api_request(client, site_tree):
+    assert client.get("/api/v1/cohorts/", headers={"accept-language": "en"}).status_code == 200
+
+    root = client.get("/", headers={"accept-language": "en"})
+    english = client.get("/en/")
+
+    assert '<html lang="zh-hans">' in root.content.decode()
+    assert root["Content-Language"] == "zh-hans"
+    assert '<html lang="en">' in english.content.decode()
 
 
 def test_required_message_is_the_same_in_the_wagtail_admin(client):
