@@ -2,12 +2,23 @@
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.http import Http404
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.utils.translation import gettext_noop
+from django.utils.translation.trans_real import parse_accept_lang_header
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import exception_handler
 
 from academy.validators import normalize_digits, validate_id_number, validate_mobile
 from courses.models import Cohort
@@ -28,6 +39,66 @@ class TooManyRequests(exceptions.APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_detail = _("Too many attempts from this network or number. Please wait a few minutes.")
     default_code = "too_many_requests"
+
+
+class RegistrationConflict(exceptions.APIException):
+    """A BookingError (full, closed, already registered) with its message and code."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("The registration could not be completed.")
+    default_code = "booking_error"
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, with the `code` that ErrorSerializer promises next to every `detail`.
+
+    Validation errors keep DRF's shape, a list of messages per field (FieldErrorsSerializer).
+    """
+    if isinstance(exc, Http404):
+        # DRF would pass on get_object_or_404's "No Cohort matches the given query.": English,
+        # whatever the language, and naming a model.
+        exc = exceptions.NotFound()
+    response = exception_handler(exc, context)
+    if response is None or isinstance(exc, exceptions.ValidationError):
+        return response
+    detail = response.data["detail"]
+    response.data = {"detail": str(detail), "code": detail.code}
+    return response
+
+
+def accepted_language(request) -> str:
+    """The first language of the client's Accept-Language that the site has; else Chinese.
+
+    As LocaleMiddleware does, less the language cookie: an API client's language is its header,
+    and a response that followed a cookie would need `Vary: Cookie` as well.
+    """
+    for code, _quality in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+class AcceptLanguageMixin:
+    """Messages (and the site URLs in bodies) in the language the client's header asks for.
+
+    LocaleMiddleware cannot do it: with `i18n_patterns(prefix_default_language=False)` it gives
+    every path without a language prefix, /api/ included, the default language.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        translation.activate(accepted_language(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Accept-Language"])
+        response.headers["Content-Language"] = translation.get_language()
+        return response
 
 
 class SessionSerializer(serializers.Serializer):
@@ -95,6 +166,11 @@ class NormalisedCharField(serializers.CharField):
         return normalize_digits(super().to_internal_value(data))
 
 
+# Wagtail's catalog, before DRF's in INSTALLED_APPS, translates this as "必需字段"; the project's
+# catalog (LOCALE_PATHS) wins over both, site-wide. Marked so that makemessages keeps the entry.
+gettext_noop("This field is required.")
+
+
 class RegistrationRequestSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=40)
     phone = NormalisedCharField(max_length=20, validators=[validate_mobile])
@@ -143,7 +219,38 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
 
 
-class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class FieldErrorsSerializer(serializers.Serializer):
+    """Documentation only: messages by field name, `non_field_errors` for the whole body."""
+
+
+class FieldErrorsSchema(OpenApiSerializerExtension):
+    target_class = FieldErrorsSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        return {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        }
+
+
+BAD_REQUEST = OpenApiResponse(
+    PolymorphicProxySerializer(
+        component_name="BadRequest",
+        serializers=[FieldErrorsSerializer, ErrorSerializer],
+        resource_type_field_name=None,
+    ),
+    description=_("Messages by field, or one message for a body that is not a JSON object."),
+)
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description=_("No such cohort."))
+
+
+@extend_schema_view(retrieve=extend_schema(responses={200: CohortDetailSerializer, 404: NOT_FOUND}))
+class CohortViewSet(
+    AcceptLanguageMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Open and upcoming cohorts, and registration for them."""
 
     authentication_classes = []
@@ -168,6 +275,9 @@ class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return RegistrationRequestSerializer
         return CohortSerializer
 
+    def get_exception_handler(self):
+        return api_exception_handler
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         try:
@@ -181,10 +291,14 @@ class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         request=RegistrationRequestSerializer,
         responses={
             201: RegistrationResultSerializer,
-            400: OpenApiResponse(description=str(_("Field errors, in Chinese"))),
-            409: ErrorSerializer,
-            413: ErrorSerializer,
-            429: ErrorSerializer,
+            400: BAD_REQUEST,
+            404: NOT_FOUND,
+            409: OpenApiResponse(ErrorSerializer, description=RegistrationConflict.default_detail),
+            413: OpenApiResponse(ErrorSerializer, description=PayloadTooLarge.default_detail),
+            415: OpenApiResponse(
+                ErrorSerializer, description=_("The Content-Type is not application/json.")
+            ),
+            429: OpenApiResponse(ErrorSerializer, description=TooManyRequests.default_detail),
         },
     )
     @action(detail=True, methods=["post"], url_path="registrations")
@@ -204,10 +318,7 @@ class CohortViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 cohort.pk, applicants=[serializer.applicant()], source=Registration.Source.API
             )
         except BookingError as error:
-            return Response(
-                {"detail": str(error.message), "code": error.code},
-                status=status.HTTP_409_CONFLICT,
-            )
+            raise RegistrationConflict(error.message, code=error.code) from error
         return Response(
             {
                 "code": registration.code,

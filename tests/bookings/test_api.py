@@ -257,9 +257,9 @@ def test_register_missing_fields_are_named_in_chinese(client, cohort):
 
     assert response.status_code == 400
     assert response.json() == {
-        "name": ["必需字段"],
-        "phone": ["必需字段"],
-        "unit": ["必需字段"],
+        "name": ["该字段是必填项。"],
+        "phone": ["该字段是必填项。"],
+        "unit": ["该字段是必填项。"],
     }
     assert written() == (0, 0)
 
@@ -340,6 +340,7 @@ def test_register_for_an_unknown_cohort_is_not_found(client, cohort):
     response = post(client, cohort.pk + 1000, body())
 
     assert response.status_code == 404
+    assert response.json() == {"detail": "未找到。", "code": "not_found"}
     assert written() == (0, 0)
 
 
@@ -364,7 +365,8 @@ def test_register_malformed_json_is_a_bad_request(client, cohort, payload):
     response = post(client, cohort.pk, payload)
 
     assert response.status_code == 400
-    assert set(response.json()) == {"detail"}
+    assert set(response.json()) == {"detail", "code"}
+    assert response.json()["code"] == "parse_error"
     assert written() == (0, 0)
 
 
@@ -381,7 +383,7 @@ def test_register_json_that_is_not_an_object_is_a_bad_request(client, cohort, pa
     response = post(client, cohort.pk, json.dumps(payload))
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "请发送 JSON 对象。"}
+    assert response.json() == {"detail": "请发送 JSON 对象。", "code": "parse_error"}
     assert written() == (0, 0)
 
 
@@ -415,7 +417,7 @@ def test_register_body_over_64_kib_is_too_large(client, cohort):
     response = post(client, cohort.pk, payload)
 
     assert response.status_code == 413
-    assert response.json() == {"detail": "请求内容过大。"}
+    assert response.json() == {"detail": "请求内容过大。", "code": "payload_too_large"}
     assert written() == (0, 0)
 
 
@@ -423,6 +425,10 @@ def test_register_form_encoded_body_is_unsupported(client, cohort):
     response = post(client, cohort.pk, "name=x&phone=13800138000", content_type="text/plain")
 
     assert response.status_code == 415
+    assert response.json() == {
+        "detail": "不支持请求中的媒体类型 “text/plain”。",
+        "code": "unsupported_media_type",
+    }
     assert written() == (0, 0)
 
 
@@ -434,7 +440,10 @@ def test_register_rate_limited_per_ip(client, settings, cohort):
     response = post(client, cohort.pk, body(phone="13800000009"))
 
     assert response.status_code == 429
-    assert response.json() == {"detail": "来自该网络或号码的尝试过于频繁，请稍等几分钟再试。"}
+    assert response.json() == {
+        "detail": "来自该网络或号码的尝试过于频繁，请稍等几分钟再试。",
+        "code": "too_many_requests",
+    }
     assert written() == (3, 0)
 
 
