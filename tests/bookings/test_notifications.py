@@ -1,15 +1,29 @@
-"""Notices: their exact texts and the queries that load them."""
+"""Notices: their exact texts, the queries that load them, and the database task backend whose
+worker sends them outside the request."""
 
 import datetime
+import logging
+import signal
+from io import StringIO
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
+from django_tasks_db.compat import TASKS_LOGGER, TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
+from academy.settings.base import tasks_backend
 from bookings.models import Registration
 from bookings.notifications import MemorySMSBackend, Notice, send_notices
 from bookings.services import register
 
-from .factories import ApplicantFactory, CohortFactory, SessionFactory, register_trainees
+from .factories import (
+    ApplicantFactory,
+    CohortFactory,
+    SessionFactory,
+    mobile,
+    register_trainees,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +125,102 @@ def test_send_confirmations_with_invitations_queries_do_not_grow(
         assert send_notices.call(ids, str(Notice.CONFIRMED)) == count
 
     assert [len(email.attachments) for email in mail.outbox] == [1] * count
+
+
+# The database backend and its worker
+
+# The worker runs in a process of its own after the registration has committed, so these tests
+# commit for real; serialized_rollback keeps the migrations' root page for the tests after them.
+worker_test = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+UNREACHABLE = mobile(2)
+
+
+class FlakySMSBackend:
+    """A provider whose gateway cannot reach one number; the others go to the memory outbox."""
+
+    def send(self, phone: str, message: str) -> None:
+        if phone == UNREACHABLE:
+            raise ConnectionError("SMS gateway unreachable")
+        MemorySMSBackend().send(phone, message)
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Tasks are rows for `db_worker`, as with the production settings."""
+    settings.TASKS = tasks_backend("database")
+
+
+def run_worker() -> None:
+    """`manage.py db_worker` until the queue is empty (ten tasks at most).
+
+    The command sets signal handlers and log levels for a process of its own; they are put
+    back so that the rest of the test run keeps its own.
+    """
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
+    handlers = [signal.getsignal(number) for number in signals]
+    loggers = [logging.getLogger(name) for name in (TASKS_LOGGER, "django_tasks_db")]
+    levels = [logger.level for logger in loggers]
+    try:
+        call_command(
+            "db_worker",
+            "--batch",
+            "--max-tasks=10",
+            "--interval=0",
+            "--no-startup-delay",
+            "--no-reload",
+            verbosity=0,
+            stdout=StringIO(),
+        )
+    finally:
+        for number, handler in zip(signals, handlers, strict=True):
+            signal.signal(number, handler)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+@worker_test
+def test_registration_queues_its_notice_and_the_worker_sends_it_once(cohort, database_tasks):
+    [registration] = register(cohort.pk, applicants=[ApplicantFactory(email="li@example.org")])
+
+    [row] = DBTaskResult.objects.all()
+    assert (row.status, row.task_path, row.args_kwargs) == (
+        TaskResultStatus.READY,
+        "bookings.notifications.send_notices",
+        {"args": [[registration.pk], "confirmed"], "kwargs": {}},
+    )
+    assert (mail.outbox, MemorySMSBackend.outbox) == ([], [])
+
+    run_worker()
+    run_worker()  # the queue is empty: nothing is sent twice
+
+    row.refresh_from_db()
+    assert (row.status, row.return_value) == (TaskResultStatus.SUCCESSFUL, 1)
+    [email] = mail.outbox
+    assert email.to == ["li@example.org"]
+    assert MemorySMSBackend.outbox == [(registration.phone, email.body)]
+
+
+@worker_test
+def test_failing_notice_is_recorded_as_failed_and_registration_stands(
+    cohort, database_tasks, settings
+):
+    settings.SMS_BACKEND = f"{__name__}.FlakySMSBackend"
+    [unreachable] = register(cohort.pk, applicants=[ApplicantFactory(phone=UNREACHABLE)])
+    [reachable] = register(cohort.pk, applicants=[ApplicantFactory(phone=mobile(3))])
+
+    run_worker()
+
+    rows = {row.args_kwargs["args"][0][0]: row for row in DBTaskResult.objects.all()}
+    failed, succeeded = rows[unreachable.pk], rows[reachable.pk]
+    assert (failed.status, failed.exception_class_path) == (
+        TaskResultStatus.FAILED,
+        "builtins.ConnectionError",
+    )
+    assert failed.traceback.endswith("ConnectionError: SMS gateway unreachable\n")
+    assert succeeded.status == TaskResultStatus.SUCCESSFUL
+    assert [phone for phone, _message in MemorySMSBackend.outbox] == [reachable.phone]
+    assert sorted(Registration.objects.values_list("pk", "status")) == [
+        (unreachable.pk, Registration.Status.CONFIRMED),
+        (reachable.pk, Registration.Status.CONFIRMED),
+    ]
