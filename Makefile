@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo serve lint format messages bench clean
+.PHONY: run test install migrate demo serve worker lint format messages bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ serve:
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 run: demo serve
+
+# Sends queued notices; the site must queue them too: `TASKS_BACKEND=database make run`.
+worker: migrate
+	TASKS_BACKEND=$${TASKS_BACKEND:-database} $(PY) manage.py db_worker
 
 lint: install
 	$(VENV)/bin/ruff check .

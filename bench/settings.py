@@ -2,13 +2,15 @@
 
 Used only by the benchmarks (``bench/pages.py``, ``bench/registrations.py``):
 ``DJANGO_SETTINGS_MODULE=bench.settings``. Everything that matters for speed (DEBUG off,
-middleware, cache, database, the immediate task backend) comes unchanged from the production
-settings; only where notices end up differs.
+middleware, cache, database) comes unchanged from the production settings; notices run in the
+request with the immediate task backend (production queues them for ``db_worker``), so each
+registration still pays for rendering and sending them, and they end up nowhere.
 """
 
 import os
 from pathlib import Path
 
+from academy.settings.base import tasks_backend
 from academy.settings.production import *  # noqa: F403
 
 ROOT_URLCONF = "bench.benchurls"
@@ -26,3 +28,4 @@ if "KEY_PREFIX" in CACHES["default"] and os.environ.get("BENCH_CACHE_KEY_PREFIX"
 # console email backend nor the console SMS backend prints them, and nothing piles up in memory.
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 SMS_BACKEND = "bench.sms.NullSMSBackend"
+TASKS = tasks_backend("immediate")

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -63,6 +64,8 @@ try:
 except ImportError:
     TASKS_MODULE = "django_tasks"
     INSTALLED_APPS.append("django_tasks")
+# The database backend's table is migrated in every environment, whichever backend runs.
+INSTALLED_APPS.append("django_tasks_db")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -186,7 +189,21 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "烟台城市党建学院 <noreply@example.org>")
 
-TASKS = {"default": {"BACKEND": f"{TASKS_MODULE}.backends.immediate.ImmediateBackend"}}
+
+def tasks_backend(name: str) -> dict:
+    """TASKS for `immediate` (runs after commit, in the process) or `database` (for db_worker)."""
+    backends = {
+        "immediate": f"{TASKS_MODULE}.backends.immediate.ImmediateBackend",
+        "database": "django_tasks_db.DatabaseBackend",
+    }
+    if name not in backends:
+        raise ImproperlyConfigured(
+            f"TASKS_BACKEND must be one of {', '.join(backends)}, not {name!r}."
+        )
+    return {"default": {"BACKEND": backends[name]}}
+
+
+TASKS = tasks_backend(os.environ.get("TASKS_BACKEND", "immediate"))
 
 LOGGING = {
     "version": 1,

@@ -3,7 +3,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env_bool
+from .base import SECRET_KEY, env_bool, tasks_backend
 
 DEBUG = False
 if SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 50:
@@ -23,3 +23,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"  # Wagtail previews override this for their own iframe
+
+# Notices are rows in the database that `manage.py db_worker` sends, outside the request.
+TASKS = tasks_backend(os.environ.get("TASKS_BACKEND", "database"))

@@ -1,4 +1,5 @@
 from .base import *  # noqa: F403
+from .base import tasks_backend
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"
@@ -11,3 +12,5 @@ STORAGES = {
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
 SMS_BACKEND = "bookings.notifications.MemorySMSBackend"
+# Tasks run at once, whatever TASKS_BACKEND says; tests of the worker switch to the database.
+TASKS = tasks_backend("immediate")
