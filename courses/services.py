@@ -148,8 +148,9 @@ def double_booking_messages(
 def lock_places(*, lecturer_ids: Iterable[int], base_id: int | None, room: str) -> None:
     """Lock what a session books: its lecturers' and base's rows, then its room's name.
 
-    `FOR NO KEY UPDATE` of the pages' own rows: it queues other writers of sessions, and
-    neither editors saving the page's other tables nor rows that merely refer to it.
+    The rows are locked `FOR NO KEY UPDATE` in the pages' own tables, not `wagtailcore_page`:
+    other writers of sessions queue behind them, rows that merely refer to the page (a course
+    naming the lecturer) do not.
     """
     lecturer_ids = sorted(set(lecturer_ids))
     if lecturer_ids:
