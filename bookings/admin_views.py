@@ -250,6 +250,8 @@ class RegistrationViewSet(SnippetViewSet):
         "cancelled_at",
     ]
     copy_view_enabled = False
+    # Offers the bulk actions without Wagtail's Delete, which every snippet gets.
+    index_template_name = "bookings/admin/registration_index.html"
     index_results_template_name = "bookings/admin/registration_index_results.html"
     list_display = [
         "name",

@@ -1,7 +1,8 @@
 """Staff screens for cohorts and their timetables in the Wagtail admin.
 
-A session is refused when it would double-book a lecturer, a training base or a room; a change
-of its time, place or lecturers raises its `sequence` for calendar feeds; and a session people
+A session is refused when it would double-book a lecturer, a training base or a room: the form
+says so at once, and `courses.services` checks again with them locked as it saves. A change of
+its time, place or lecturers raises its `sequence` for calendar feeds; and a session people
 count on is cancelled, never deleted. Cohort and session deletes are checked with the cohort
 locked, the lock `bookings.services` takes before it writes a registration.
 """
@@ -13,8 +14,6 @@ from django import forms
 from django.contrib.admin.utils import quote
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.db.models.functions import Trim
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -44,86 +43,20 @@ from trainers.models import TrainerPage
 
 from .models import Cohort, ProgrammePage, Session
 from .selectors import cohorts_with_seats, session_queryset
+from .services import (
+    DoubleBooking,
+    NotCancelled,
+    SchedulingError,
+    double_booking_messages,
+    format_session_time,
+    restore_session,
+    schedule_session,
+)
 
 REGISTRATIONS_LIST_URL_NAME = "wagtailsnippets_bookings_registration:list"
 
 
 # -- reads and rules -------------------------------------------------------------------------
-
-
-def session_conflicts(
-    *,
-    starts_at: datetime.datetime,
-    ends_at: datetime.datetime,
-    lecturers,
-    base,
-    room: str,
-    exclude_pk: int | None = None,
-) -> QuerySet:
-    """Scheduled sessions overlapping [starts_at, ends_at) that share a lecturer, base or room.
-
-    `lecturers` holds TrainerPages or their ids, `base` is a BasePage, its id or None; rooms are
-    compared without surrounding spaces and an empty room shares nothing.
-    """
-    lecturer_ids = [getattr(lecturer, "pk", lecturer) for lecturer in lecturers]
-    base_id = getattr(base, "pk", base)
-    room = (room or "").strip()
-    shared = Q()
-    if lecturer_ids:
-        shared |= Q(pk__in=Session.objects.filter(lecturers__in=lecturer_ids).values("pk"))
-    if base_id:
-        shared |= Q(base_id=base_id)
-    if room:
-        shared |= Q(room_key=room)
-    if not shared:
-        return Session.objects.none()
-    conflicts = (
-        session_queryset()
-        .select_related("cohort__programme")
-        .scheduled()
-        .overlapping(starts_at, ends_at)
-        .annotate(room_key=Trim("room"))
-        .filter(shared)
-        .order_by("starts_at", "pk")
-    )
-    if exclude_pk is not None:
-        conflicts = conflicts.exclude(pk=exclude_pk)
-    return conflicts
-
-
-def format_session_time(session: Session) -> str:
-    starts_at = timezone.localtime(session.starts_at)
-    ends_at = timezone.localtime(session.ends_at)
-    end_format = "H:i" if ends_at.date() == starts_at.date() else "Y-m-d H:i"
-    return f"{date_format(starts_at, 'Y-m-d H:i')}–{date_format(ends_at, end_format)}"
-
-
-def conflict_messages(conflicts, *, lecturers, base, room: str) -> list[str]:
-    """One sentence per conflicting session: which one, when, and what it shares."""
-    lecturer_ids = {getattr(lecturer, "pk", lecturer) for lecturer in lecturers}
-    base_id = getattr(base, "pk", base)
-    room = (room or "").strip()
-    sentences = []
-    for other in conflicts:
-        shared = [
-            _("lecturer %(name)s") % {"name": lecturer.title}
-            for lecturer in other.lecturers.all()
-            if lecturer.pk in lecturer_ids
-        ]
-        if base_id and other.base_id == base_id:
-            shared.append(_("training base %(base)s") % {"base": other.base.title})
-        if room and other.room.strip() == room:
-            shared.append(_("room %(room)s") % {"room": room})
-        sentences.append(
-            _("Double booking: “%(session)s” (%(cohort)s, %(time)s) already has the %(shared)s.")
-            % {
-                "session": other.display_title,
-                "cohort": other.cohort,
-                "time": format_session_time(other),
-                "shared": "、".join(shared),
-            }
-        )
-    return sentences
 
 
 def outside_cohort_dates(session: Session) -> bool:
@@ -444,7 +377,12 @@ class CohortViewSet(SnippetViewSet):
 
 
 class SessionForm(WagtailAdminModelForm):
-    """Refuses a double booking, and counts a change of time, place or lecturers in `sequence`."""
+    """Refuses a double booking, and counts a change of time, place or lecturers in `sequence`.
+
+    `clean` tells staff about a clash at once, with any other errors; `save` goes through
+    `schedule_session`, which checks again with the lecturers, base and room locked and saves
+    the session with its lecturers (its only many-to-many field).
+    """
 
     SEQUENCE_FIELDS = ("starts_at", "ends_at", "base", "room", "lecturers")
 
@@ -460,24 +398,30 @@ class SessionForm(WagtailAdminModelForm):
         starts_at, ends_at = cleaned_data.get("starts_at"), cleaned_data.get("ends_at")
         if self.instance.is_cancelled or not (starts_at and ends_at and ends_at > starts_at):
             return cleaned_data
-        place = {
-            "lecturers": cleaned_data.get("lecturers") or [],
-            "base": cleaned_data.get("base"),
-            "room": cleaned_data.get("room", ""),
-        }
-        conflicts = session_conflicts(
-            starts_at=starts_at, ends_at=ends_at, exclude_pk=self.instance.pk, **place
-        )
-        if sentences := conflict_messages(conflicts, **place):
-            raise ValidationError(
-                [ValidationError(sentence, code="double_booking") for sentence in sentences]
-            )
+        if sentences := double_booking_messages(
+            starts_at=starts_at,
+            ends_at=ends_at,
+            lecturers=cleaned_data.get("lecturers") or [],
+            base=cleaned_data.get("base"),
+            room=cleaned_data.get("room", ""),
+            exclude_pk=self.instance.pk,
+        ):
+            raise double_booking_error(sentences)
         return cleaned_data
 
     def save(self, commit=True):
         if self.instance.pk and set(self.SEQUENCE_FIELDS) & set(self.changed_data):
             self.instance.sequence += 1
-        return super().save(commit=commit)
+        session = super().save(commit=False)
+        if commit:
+            schedule_session(session, lecturers=self.cleaned_data["lecturers"])
+        return session
+
+
+def double_booking_error(sentences: list[str]) -> ValidationError:
+    return ValidationError(
+        [ValidationError(sentence, code="double_booking") for sentence in sentences]
+    )
 
 
 class SessionFilterSet(WagtailFilterSet):
@@ -563,6 +507,15 @@ class SessionIndexView(snippet_views.IndexView):
 
 
 class SessionSaveMixin:
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except DoubleBooking as refusal:
+            # Another session took the lecturer, base or room after the form was checked.
+            form.add_error(None, double_booking_error(refusal.messages))
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
     def save_action(self):
         response = super().save_action()
         if outside_cohort_dates(self.object):
@@ -682,30 +635,15 @@ class SessionRestoreView(ConfirmActionView):
         }
 
     def perform(self):
-        with transaction.atomic():
-            session = Session.objects.select_for_update().get(pk=self.object.pk)
-            if not session.is_cancelled:
-                messages.warning(self.request, _("This session is not cancelled."))
-                return
-            place = {
-                "lecturers": list(session.lecturers.all()),
-                "base": session.base_id,
-                "room": session.room,
-            }
-            conflicts = session_conflicts(
-                starts_at=session.starts_at,
-                ends_at=session.ends_at,
-                exclude_pk=session.pk,
-                **place,
-            )
-            if sentences := conflict_messages(conflicts, **place):
-                for sentence in sentences:
-                    messages.error(self.request, sentence)
-                return
-            session.cancelled_at = None
-            session.sequence += 1
-            session.save(update_fields=["cancelled_at", "sequence", "updated_at"])
-            log(session, "courses.session.restore", user=self.request.user)
+        try:
+            with transaction.atomic():
+                session = restore_session(self.object.pk)
+                log(session, "courses.session.restore", user=self.request.user)
+        except SchedulingError as refusal:
+            level = messages.warning if isinstance(refusal, NotCancelled) else messages.error
+            for message in refusal.messages:
+                level(self.request, message)
+            return
         messages.success(
             self.request, _("“%(session)s” restored.") % {"session": session.display_title}
         )

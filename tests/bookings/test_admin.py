@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -284,6 +285,42 @@ def test_registrations_cannot_be_deleted_in_the_admin(admin_client, cohort):
 
     assert refused(single)
     assert Registration.objects.filter(pk=registration.pk).exists()
+
+
+def bulk_action_urls(response) -> list[str]:
+    return re.findall(r'href="(/admin/bulk/[^"?]+)"', response.content.decode())
+
+
+def test_registration_list_offers_no_bulk_delete(admin_client, cohort):
+    register_trainees(cohort, 1)
+
+    response = admin_client.get(LIST_URL)
+
+    assert bulk_action_urls(response) == [
+        "/admin/bulk/bookings/registration/approve/",
+        "/admin/bulk/bookings/registration/reject/",
+    ]
+
+
+def test_other_snippet_lists_keep_bulk_delete(admin_client, cohort):
+    response = admin_client.get("/admin/snippets/courses/cohort/")
+
+    assert bulk_action_urls(response) == ["/admin/bulk/courses/cohort/delete/"]
+
+
+def test_registration_bulk_delete_url_deletes_nothing(admin_client, cohort):
+    registrations = register_trainees(cohort, 2)
+
+    page = admin_client.get(bulk_url("delete", registrations))
+    response = admin_client.post(bulk_url("delete", registrations))
+
+    assert page.status_code == 200
+    assert page.context["items"] == []
+    assert {item.pk for item in page.context["items_with_no_access"]} == {
+        registration.pk for registration in registrations
+    }
+    assert response.status_code == 302
+    assert Registration.objects.count() == 2
 
 
 def test_registration_edit_changes_details_but_never_status(admin_client, cohort):

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bookings.models import Registration
-from courses.admin_views import session_conflicts
 from courses.models import Cohort, Session
+from courses.services import session_conflicts
 from tests.bookings.factories import (
     CohortFactory,
     ProgrammeIndexPageFactory,

@@ -1,0 +1,336 @@
+"""Two staff saving clashing sessions at the same instant never both succeed.
+
+On PostgreSQL, threads with their own connections save at the same moment: the first through
+the check holds the lecturer, base or room while the other waits for it, and a control run
+without the locks shows the race they prevent. A staff member saving in the admin while
+another writer holds the lock gets the usual form error. On SQLite the IMMEDIATE transaction
+is the lock; the SQLite test copies the in-memory test database to a file and saves from
+separate processes, as gunicorn workers would (see tests/bookings/test_concurrency.py).
+"""
+
+import contextlib
+import datetime
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection, connections
+from django.utils import timezone
+
+from courses.models import Session
+from courses.services import DoubleBooking, schedule_session
+from tests.bookings.factories import (
+    CohortFactory,
+    ProgrammeIndexPageFactory,
+    ProgrammePageFactory,
+    at_local,
+)
+from tests.bookings.test_concurrency import copy_test_database
+from tests.factories import BasePageFactory, SuperuserFactory, TrainerPageFactory
+
+# serialized_rollback: each test's flush would otherwise take the migrations' root page with it.
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+SESSIONS_URL = "/admin/snippets/courses/session/"
+
+
+@pytest.fixture
+def postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent transactions on PostgreSQL (DATABASE_URL=postgres://…)")
+
+
+@pytest.fixture
+def sqlite():
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite flow runs only against SQLite")
+
+
+@pytest.fixture
+def cohorts(site_tree):
+    """Two cohorts of one programme, starting on the same day."""
+    ProgrammeIndexPageFactory()
+    programme = ProgrammePageFactory(title="基层党组织书记培训班")
+    first = CohortFactory(programme=programme, title="第1期")
+    return first, CohortFactory(programme=programme, title="第2期", starts_on=first.starts_on)
+
+
+@pytest.fixture
+def place(site_tree):
+    """What two sessions could share: a lecturer, a base, a room."""
+    return {
+        "lecturer": TrainerPageFactory(title="王教授"),
+        "base": BasePageFactory(title="向阳街道党群服务中心"),
+        "room": "学院301教室",
+    }
+
+
+def clashing_session(cohort, place, shared: str, title: str) -> tuple[Session, list]:
+    """A session 9:00–11:00 on the cohort's first day sharing only `shared` with its twin."""
+    starts_at = at_local(cohort.starts_on, 9)
+    session = Session(
+        cohort=cohort,
+        title=title,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=2),
+        base=place["base"] if shared == "base" else None,
+        room=place["room"] if shared == "room" else f"{title}教室",
+    )
+    return session, [place["lecturer"]] if shared == "lecturer" else []
+
+
+def local_text(value: datetime.datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def run_together(count: int, work, *, timeout: float = 60) -> list[str]:
+    """Run work(index) in `count` threads, each with its own connection, released at once.
+
+    Each result is what work returned, the class name of a DoubleBooking, or the repr of
+    any other exception.
+    """
+    start = threading.Barrier(count, timeout=timeout)
+    results: list[str] = [""] * count
+
+    def run(index: int) -> None:
+        try:
+            start.wait()
+            results[index] = work(index)
+        except DoubleBooking as error:
+            results[index] = type(error).__name__
+        except Exception as error:  # noqa: BLE001 - reported in the assertion
+            results[index] = repr(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    assert [thread for thread in threads if thread.is_alive()] == []
+    return results
+
+
+def wait_for_a_lock_waiter(timeout: float = 30) -> bool:
+    """Wait until another connection to this database waits for a lock; whether one did."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            # A transaction sees one snapshot of pg_stat_activity unless it asks for a new one.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.02)
+    return False
+
+
+# PostgreSQL: threads
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("shared", ["lecturer", "base", "room"])
+def test_concurrent_clashing_sessions_save_only_one(postgres, cohorts, place, shared):
+    waited = []
+
+    def after_check():
+        # The first through the check holds on until the other waits for its locks.
+        waited.append(wait_for_a_lock_waiter())
+
+    def work(index: int) -> str:
+        session, lecturers = clashing_session(cohorts[index], place, shared, f"讲座{index}")
+        schedule_session(session, lecturers=lecturers, after_check=after_check)
+        return "saved"
+
+    results = run_together(2, work)
+
+    assert Counter(results) == {"saved": 1, "DoubleBooking": 1}
+    assert waited == [True]
+    assert Session.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("shared", ["lecturer", "base", "room"])
+def test_concurrent_clashing_sessions_without_the_locks_both_save(postgres, cohorts, place, shared):
+    """The control: both look for clashes before either saves, and both find none."""
+    checked = threading.Barrier(2, timeout=10)
+
+    def after_check():
+        # A thread that times out here still saves: the race only needs both to have checked.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            checked.wait()
+
+    def work(index: int) -> str:
+        session, lecturers = clashing_session(cohorts[index], place, shared, f"讲座{index}")
+        schedule_session(session, lecturers=lecturers, lock=False, after_check=after_check)
+        return "saved"
+
+    results = run_together(2, work)
+
+    assert results == ["saved", "saved"]
+    assert Session.objects.count() == 2
+
+
+@pytest.mark.postgres
+def test_admin_save_waiting_for_a_clashing_writer_gets_the_form_error(
+    postgres, client, cohorts, place
+):
+    """The form's own check passes, the save waits for the lock, then refuses the clash."""
+    client.force_login(SuperuserFactory(username="admin"))
+    starts_at = at_local(cohorts[0].starts_on, 9)
+    form = {
+        "cohort": cohorts[1].pk,
+        "course": "",
+        "title": "党的建设专题讲座",
+        "starts_at": local_text(starts_at),
+        "ends_at": local_text(starts_at + datetime.timedelta(hours=2)),
+        "lecturers": [place["lecturer"].pk],
+        "base": "",
+        "room": "学院302教室",
+        "study_hours": "2.0",
+    }
+    holding = threading.Event()
+    waited = []
+    responses = []
+
+    def after_check():
+        holding.set()
+        waited.append(wait_for_a_lock_waiter())
+
+    def work(index: int) -> str:
+        if index == 0:
+            session, lecturers = clashing_session(cohorts[0], place, "lecturer", "红色物业现场教学")
+            schedule_session(session, lecturers=lecturers, after_check=after_check)
+            return "saved"
+        assert holding.wait(30)
+        responses.append(client.post(f"{SESSIONS_URL}add/", form))
+        return str(responses[0].status_code)
+
+    results = run_together(2, work)
+
+    assert results == ["saved", "200"]
+    assert waited == [True]
+    [error] = responses[0].context["form"].non_field_errors().as_data()
+    assert error.code == "double_booking"
+    assert error.messages == [
+        f"时间冲突：“红色物业现场教学”（基层党组织书记培训班 第1期，{local_text(starts_at)}–11:00）"
+        "已安排了讲师 王教授。"
+    ]
+    assert error.messages[0] in responses[0].content.decode()
+    assert list(Session.objects.values_list("title", flat=True)) == ["红色物业现场教学"]
+
+
+# SQLite: processes on a file database, as gunicorn workers would run
+
+# Sets Django up once, then forks one process per job; each connects, waits for the others on
+# a barrier, schedules its session, and reports what came of it. Prints the outcomes as JSON.
+DRIVER = """
+import datetime, json, multiprocessing, sys, traceback
+import django
+
+django.setup()
+from django.db import connection, connections
+from django.utils import timezone
+from courses.models import Session
+from courses.services import DoubleBooking, schedule_session
+from trainers.models import TrainerPage
+
+
+def attempt(job, barrier, results, index):
+    try:
+        connection.ensure_connection()
+        barrier.wait(timeout=60)
+        session = Session(
+            cohort_id=job["cohort"],
+            title=job["title"],
+            starts_at=datetime.datetime.fromisoformat(job["starts_at"]),
+            ends_at=datetime.datetime.fromisoformat(job["ends_at"]),
+            room=job["room"],
+        )
+        lecturers = TrainerPage.objects.filter(pk__in=job["lecturers"])
+        try:
+            schedule_session(session, lecturers=lecturers)
+        except DoubleBooking as error:
+            outcome = type(error).__name__
+        else:
+            outcome = "saved"
+    except Exception as error:
+        traceback.print_exc()
+        outcome = repr(error)
+    finally:
+        connections.close_all()
+    results.put((index, outcome))
+
+
+jobs = json.load(sys.stdin)
+connections.close_all()
+context = multiprocessing.get_context("fork")
+barrier, results = context.Barrier(len(jobs)), context.Queue()
+processes = [
+    context.Process(target=attempt, args=(job, barrier, results, index))
+    for index, job in enumerate(jobs)
+]
+for process in processes:
+    process.start()
+outcomes = dict(results.get(timeout=120) for _job in jobs)
+for process in processes:
+    process.join()
+print(json.dumps([outcomes[index] for index in range(len(jobs))]))
+sys.exit(max(process.exitcode for process in processes))
+"""
+
+
+def run_workers(path: Path, jobs: list[dict]) -> tuple[list[str], str]:
+    """Run the jobs in concurrent processes on the SQLite file; their outcomes and stderr."""
+    env = os.environ | {
+        "DATABASE_URL": f"sqlite:///{path}",
+        "DJANGO_SETTINGS_MODULE": "academy.settings.test",
+    }
+    finished = subprocess.run(
+        [sys.executable, "-c", DRIVER],
+        cwd=settings.BASE_DIR,
+        env=env,
+        input=json.dumps(jobs),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    return json.loads(finished.stdout), finished.stderr
+
+
+def test_sqlite_concurrent_clashing_sessions_save_only_one(sqlite, cohorts, place, tmp_path):
+    starts_at = at_local(cohorts[0].starts_on, 9)
+    path = tmp_path / "academy.sqlite3"
+    copy_test_database(path)
+    jobs = [
+        {
+            "cohort": cohorts[index % 2].pk,
+            "title": f"讲座{index}",
+            "starts_at": starts_at.isoformat(),
+            "ends_at": (starts_at + datetime.timedelta(hours=2)).isoformat(),
+            "room": f"学院{index}教室",
+            "lecturers": [place["lecturer"].pk],
+        }
+        for index in range(10)
+    ]
+
+    results, errors = run_workers(path, jobs)
+
+    assert "database is locked" not in errors
+    assert Counter(results) == {"saved": 1, "DoubleBooking": 9}
+    with sqlite3.connect(path) as database:
+        assert database.execute("SELECT COUNT(*) FROM courses_session").fetchone() == (1,)
