@@ -238,5 +238,4 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["bookings.api.public_api_only"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
 }
