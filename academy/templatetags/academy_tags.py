@@ -1,5 +1,6 @@
 from django import template
 from django.core.cache import cache
+from django.template.defaulttags import querystring
 from django.urls import reverse
 from django.utils.translation import get_language
 from wagtail.models import Page, Site
@@ -56,4 +57,36 @@ def section_breadcrumb(context, slug: str) -> dict:
     return {
         "url": chrome.get("links", {}).get(slug),
         "title": chrome.get("titles", {}).get(slug),
+    }
+
+
+@register.inclusion_tag("includes/filter_chips.html", takes_context=True)
+def filter_chips(context, name: str, label: str, choices, current, label_hidden: bool = False):
+    """One filter of an index page: a chip for "all", then one per choice, the current one marked.
+
+    Each chip links to the page's query string with the parameter `name` set to the chip's value
+    (removed for "all"), the other parameters kept and the page number dropped, since the
+    filtered list starts again at its first page. Django's `{% querystring %}` takes only literal
+    parameter names, so the chips' links are built here.
+
+    `choices` are (value, label) pairs or objects with a slug and a name (topics, districts);
+    `current` is the value filtered on, or such an object, or blank for all.
+    """
+    query = context["request"].GET
+
+    def url(value) -> str:
+        return querystring(context, query, **{name: value, "page": None})
+
+    current = getattr(current, "slug", current) or ""
+    chips = []
+    for choice in choices:
+        value, text = choice if isinstance(choice, (tuple, list)) else (choice.slug, choice.name)
+        chips.append({"label": text, "url": url(value), "current": value == current})
+    return {
+        "name": name,
+        "label": label,
+        "label_hidden": label_hidden,
+        "all_url": url(None),
+        "all_current": not current,
+        "chips": chips,
     }

@@ -181,6 +181,64 @@ def test_search_query_is_escaped_in_the_page(client, pages):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;物业" in html
 
 
+def ranked(response) -> list[str]:
+    return [result["page"].title for result in response.context["results_page"]]
+
+
+WORDY = "<p>" + "课程面向各区市组织部干部，内容详实，学员反响热烈。" * 40 + "</p>"
+
+
+@pytest.fixture
+def title_and_body_pages(site_tree):
+    """Pages holding the query in their title, with a long text, and pages mentioning it in a
+    short text, once or again and again: bm25 alone ranks the short texts first."""
+    return SimpleNamespace(
+        course=CoursePageFactory(
+            title="乡村振兴战略下基层党组织建设专题讲座",
+            summary="面向各区市组织部干部的专题课程。" * 10,
+            body=[("paragraph", WORDY)],
+        ),
+        course_en=CoursePageFactory(
+            title="Yantai community leadership workshop for party secretaries",
+            summary="A course for community secretaries. " * 40,
+        ),
+        news=NewsPageFactory(title="学院动态", summary="学院召开会议，研究乡村振兴工作。"),
+        about=StandardPageFactory(title=ABOUT, introduction="乡村振兴 " * 6),
+        visit=NewsPageFactory(title="Visitors", summary="Yantai, Yantai, Yantai and Yantai."),
+        brief=NewsPageFactory(title="Brief", summary="Yantai"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "first", "then"),
+    [
+        ("乡村振兴", "course", {"news", "about"}),
+        ("yantai", "course_en", {"visit", "brief"}),
+    ],
+)
+def test_search_ranks_a_title_match_above_body_matches(
+    client, title_and_body_pages, query, first, then
+):
+    titles = ranked(search(client, query))
+
+    pages = vars(title_and_body_pages)
+    assert titles[0] == pages[first].title
+    assert set(titles[1:]) == {pages[name].title for name in then}
+
+
+def test_search_ranks_title_matches_before_a_page_with_part_of_the_query_in_its_title(
+    client, title_and_body_pages
+):
+    CoursePageFactory(title="乡村振兴", summary="专题课程")
+    # 乡村 in the title, 振兴 in the text: it matches, but its title does not hold the query.
+    NewsPageFactory(title="乡村工作简报", summary="乡村振兴")
+
+    titles = ranked(search(client, "乡村振兴"))
+
+    assert set(titles[:2]) == {"乡村振兴", title_and_body_pages.course.title}
+    assert set(titles[2:]) == {"乡村工作简报", "学院动态", ABOUT}
+
+
 @pytest.fixture
 def many_courses(site_tree):
     return [
