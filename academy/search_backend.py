@@ -14,6 +14,7 @@ from modelsearch.backends.database.sqlite.utils import fts5_available
 
 
 def SearchBackend(params):  # noqa: N802 (the name Wagtail looks for in a backend module)
+    # The backend module's own factory decides (once) whether SQLite has FTS5 and its table.
     backend = database.SearchBackend(params)
     if connection.vendor == "sqlite" and database.USE_SQLITE_FTS:
         return TitleFirstSQLiteSearchBackend(params)
