@@ -1,9 +1,13 @@
 """Writes that put sessions on a timetable. A lecturer, a training base or a room is never
 booked twice at the same time.
 
+A room belongs to its place: the session's training base, or the academy itself when the
+session has none. Two sessions share a room only at the same place and under the same name, so
+"二楼会议室" at one base is not "二楼会议室" at another base or in the academy's building.
+
 Locking follows pretix's rules, as `bookings.services` does for seats: lock everything a session
-books (its lecturers' and base's rows, its room's name), once per transaction and as late as
-possible but before looking for clashes again. Every writer takes the locks in one order (the
+books (its lecturers' and base's rows, its room at its place), once per transaction and as late
+as possible but before looking for clashes again. Every writer takes the locks in one order (the
 session, then lecturers by id, the base, the room), so two writers never wait on each other in a
 circle. Cancelling frees what a session booked and locks nothing else. On SQLite,
 `transaction_mode: IMMEDIATE` makes the transaction itself the lock and `select_for_update`
@@ -64,11 +68,13 @@ def session_conflicts(
 ) -> QuerySet:
     """Scheduled sessions overlapping [starts_at, ends_at) that share a lecturer, base or room.
 
-    `lecturers` holds TrainerPages or their ids, `base` is a BasePage, its id or None; rooms are
-    compared without surrounding spaces and an empty room shares nothing.
+    `lecturers` holds TrainerPages or their ids, `base` is a BasePage, its id or None (the
+    academy). A room is shared by a session at the same place (the same base, or no base either)
+    with the same room; rooms are compared without surrounding spaces and an empty room shares
+    nothing.
     """
     lecturer_ids = [getattr(lecturer, "pk", lecturer) for lecturer in lecturers]
-    base_id = getattr(base, "pk", base)
+    base_id = getattr(base, "pk", base) or None
     room = (room or "").strip()
     shared = Q()
     if lecturer_ids:
@@ -76,7 +82,8 @@ def session_conflicts(
     if base_id:
         shared |= Q(base_id=base_id)
     if room:
-        shared |= Q(room_key=room)
+        # base_id=None matches the academy's own rooms (IS NULL).
+        shared |= Q(base_id=base_id, room_key=room)
     if not shared:
         return Session.objects.none()
     conflicts = (
@@ -103,7 +110,7 @@ def format_session_time(session: Session) -> str:
 def conflict_messages(conflicts, *, lecturers, base, room: str) -> list[str]:
     """One sentence per conflicting session: which one, when, and what it shares."""
     lecturer_ids = {getattr(lecturer, "pk", lecturer) for lecturer in lecturers}
-    base_id = getattr(base, "pk", base)
+    base_id = getattr(base, "pk", base) or None
     room = (room or "").strip()
     sentences = []
     for other in conflicts:
@@ -114,7 +121,7 @@ def conflict_messages(conflicts, *, lecturers, base, room: str) -> list[str]:
         ]
         if base_id and other.base_id == base_id:
             shared.append(_("training base %(base)s") % {"base": other.base.title})
-        if room and other.room.strip() == room:
+        if room and other.base_id == base_id and other.room.strip() == room:
             shared.append(_("room %(room)s") % {"room": room})
         sentences.append(
             _("Double booking: “%(session)s” (%(cohort)s, %(time)s) already has the %(shared)s.")
@@ -146,11 +153,13 @@ def double_booking_messages(
 
 
 def lock_places(*, lecturer_ids: Iterable[int], base_id: int | None, room: str) -> None:
-    """Lock what a session books: its lecturers' and base's rows, then its room's name.
+    """Lock what a session books: its lecturers' and base's rows, then its room at its place.
 
     The rows are locked `FOR NO KEY UPDATE` in the pages' own tables, not `wagtailcore_page`:
     other writers of sessions queue behind them, rows that merely refer to the page (a course
-    naming the lecturer) do not.
+    naming the lecturer) do not. A room has no row: on PostgreSQL an advisory lock keyed by its
+    place (`base_id`, or none for the academy) and its name stands for it, so writers of rooms
+    with the same name at different places do not queue behind each other.
     """
     lecturer_ids = sorted(set(lecturer_ids))
     if lecturer_ids:
@@ -169,10 +178,12 @@ def lock_places(*, lecturer_ids: Iterable[int], base_id: int | None, room: str) 
         )
     room = (room or "").strip()
     if room and connection.vendor == "postgresql":
-        # Two rooms whose names hash alike only queue behind each other.
+        # A base's id has no colon, so the key names one place and one room; two rooms whose
+        # keys hash alike only queue behind each other.
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [ROOM_LOCK_SPACE, room]
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                [ROOM_LOCK_SPACE, f"{base_id or ''}:{room}"],
             )
 
 

@@ -9,7 +9,8 @@ seeder again creates nothing.
 
 Timetables use real courses of a fitting format, taught by the course's lecturers, at the course's
 training base or in one of the academy's rooms. A schedule of who and what is busy when (loaded
-from the database first) keeps a lecturer, a base or a room from being booked twice at once.
+from the database first) keeps a lecturer, a base or a room from being booked twice at once, by
+the rule of ``courses.services``: a room is one name at one place (a base, or the academy).
 
 Trainees come from deterministic pools of people: the staff of the seeded organisations and of
 communities, villages and sub-districts of Yantai, and visiting delegations from other cities.
@@ -191,12 +192,18 @@ def holiday_week(monday: date) -> bool:
 
 
 def session_keys(lecturer_ids, base_id, room) -> list:
+    """What a session books, as ``courses.services.session_conflicts`` compares it."""
     keys = [("lecturer", pk) for pk in lecturer_ids]
     if base_id:
         keys.append(("base", base_id))
-    if room:
-        keys.append(("room", room))
+    if room.strip():
+        keys.append(room_key(base_id, room))
     return keys
+
+
+def room_key(base_id, room) -> tuple:
+    """A room at its place: the base, or ``None`` for the academy's own rooms."""
+    return ("room", base_id or None, room.strip())
 
 
 @dataclass
@@ -505,8 +512,10 @@ class ProgrammeSeeder:
         return rooms
 
     def free_room(self, rooms, start, end) -> str | None:
+        """The first of these academy rooms that is free from start to end."""
         return next(
-            (room for room in rooms if self.schedule.free([("room", room)], start, end)), None
+            (room for room in rooms if self.schedule.free([room_key(None, room)], start, end)),
+            None,
         )
 
     def closing(self, rng, cohort, start, end, hours):
@@ -514,7 +523,7 @@ class ProgrammeSeeder:
         room = room or self.free_room(self.all_rooms(), start, end)
         if room is None:
             raise RuntimeError(f"No free room at {start:%Y-%m-%d %H:%M}.")
-        self.schedule.book([("room", room)], start, end)
+        self.schedule.book([room_key(None, room)], start, end)
         title = rng.choice(data.CLOSING_TITLES)
         session = Session(
             cohort=cohort, title=title, room=room, starts_at=start, ends_at=end, study_hours=hours
@@ -569,7 +578,7 @@ class ProgrammeSeeder:
         room = self.free_room(self.all_rooms(), start, end)
         if room is None:
             raise RuntimeError(f"No free room at {start:%Y-%m-%d %H:%M}.")
-        self.schedule.book([("room", room)], start, end)
+        self.schedule.book([room_key(None, room)], start, end)
         title = rng.choice(data.FALLBACK_TITLES)
         session = Session(
             cohort=cohort, title=title, room=room, starts_at=start, ends_at=end, study_hours=hours

@@ -2,7 +2,8 @@
 
 On PostgreSQL, threads with their own connections save at the same moment: the first through
 the check holds the lecturer, base or room while the other waits for it, and a control run
-without the locks shows the race they prevent. A staff member saving in the admin while
+without the locks shows the race they prevent. A room is locked at its place, so a room of the
+same name at another place does not wait. A staff member saving in the admin while
 another writer holds the lock gets the usual form error. On SQLite the IMMEDIATE transaction
 is the lock; the SQLite test copies the in-memory test database to a file and saves from
 separate processes, as gunicorn workers would (see tests/bookings/test_concurrency.py).
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from courses.models import Session
@@ -65,7 +66,7 @@ def cohorts(site_tree):
 
 @pytest.fixture
 def place(site_tree):
-    """What two sessions could share: a lecturer, a base, a room."""
+    """What two sessions could share: a lecturer, a base, a room of the academy."""
     return {
         "lecturer": TrainerPageFactory(title="王教授"),
         "base": BasePageFactory(title="向阳街道党群服务中心"),
@@ -74,7 +75,10 @@ def place(site_tree):
 
 
 def clashing_session(cohort, place, shared: str, title: str) -> tuple[Session, list]:
-    """A session 9:00–11:00 on the cohort's first day sharing only `shared` with its twin."""
+    """A session 9:00–11:00 on the cohort's first day sharing only `shared` with its twin.
+
+    Only sessions sharing the base have one, so a shared room is one of the academy's rooms.
+    """
     starts_at = at_local(cohort.starts_on, 9)
     session = Session(
         cohort=cohort,
@@ -181,6 +185,43 @@ def test_concurrent_clashing_sessions_without_the_locks_both_save(postgres, coho
 
     assert results == ["saved", "saved"]
     assert Session.objects.count() == 2
+
+
+@pytest.mark.postgres
+def test_same_named_room_at_another_place_does_not_wait(postgres, cohorts, place):
+    """A writer of 学院301教室 at a base goes ahead while another holds the academy's one."""
+    holding, done = threading.Event(), threading.Event()
+
+    def after_check():
+        holding.set()
+        # Keeps the academy's room locked until the other writer has finished.
+        assert done.wait(30)
+
+    def work(index: int) -> str:
+        if index == 0:
+            session, _lecturers = clashing_session(cohorts[0], place, "room", "讲座0")
+            schedule_session(session, lecturers=[], after_check=after_check)
+            return "saved"
+        try:
+            assert holding.wait(30)
+            session, _lecturers = clashing_session(cohorts[1], place, "room", "讲座1")
+            session.base = place["base"]
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    # Waiting for the academy's room would fail here instead of hanging.
+                    cursor.execute("SET LOCAL lock_timeout = '5s'")
+                schedule_session(session, lecturers=[])
+            return "saved"
+        finally:
+            done.set()
+
+    results = run_together(2, work)
+
+    assert results == ["saved", "saved"]
+    assert set(Session.objects.values_list("base", "room")) == {
+        (None, "学院301教室"),
+        (place["base"].pk, "学院301教室"),
+    }
 
 
 @pytest.mark.postgres

@@ -1,4 +1,7 @@
-"""Putting sessions on a timetable: a lecturer, base or room is never booked twice at once."""
+"""Putting sessions on a timetable: a lecturer, base or room is never booked twice at once.
+
+A room is a name at a place, the session's training base or the academy when it has none.
+"""
 
 import datetime
 
@@ -37,15 +40,33 @@ def base(site_tree):
 
 
 @pytest.fixture
-def booked(cohort, lecturer, base):
-    """9:00–11:00 on the cohort's first day, with a lecturer, a base and a room."""
+def booked(cohort, lecturer):
+    """9:00–11:00 on the cohort's first day, with a lecturer, in the academy's room 学院301教室."""
+    return make_session(
+        cohort,
+        title="党史专题报告",
+        starts_at=at_local(cohort.starts_on, 9),
+        lecturers=[lecturer],
+        room="学院301教室",
+    )
+
+
+@pytest.fixture
+def booked_at_base(cohort, base):
+    """9:00–11:00 on the cohort's first day at a training base, in its room 二楼会议室."""
     return make_session(
         cohort,
         title="红色物业现场教学",
         starts_at=at_local(cohort.starts_on, 9),
-        lecturers=[lecturer],
         base=base,
-        room="学院301教室",
+        room="二楼会议室",
+    )
+
+
+def refusal_text(clash: Session, shared: str) -> str:
+    start = timezone.localtime(clash.starts_at).strftime("%Y-%m-%d %H:%M")
+    return (
+        f"时间冲突：“{clash.title}”（基层党组织书记培训班 第1期，{start}–11:00）已安排了{shared}。"
     )
 
 
@@ -70,36 +91,92 @@ def test_schedule_session_saves_the_session_and_its_lecturers(cohort, lecturer):
 
 
 @pytest.mark.parametrize("shared", ["lecturer", "base", "room"])
-def test_schedule_session_refuses_a_double_booking(cohort, booked, lecturer, base, shared):
+def test_schedule_session_refuses_a_double_booking(
+    cohort, booked, booked_at_base, lecturer, base, shared
+):
+    """The new session shares one thing with one of the two booked sessions."""
     other_cohort = CohortFactory(programme=cohort.programme)
     session = new_session(
         other_cohort,
         base=base if shared == "base" else None,
-        room=" 学院301教室 " if shared == "room" else "学院302教室",
+        room={"lecturer": "学院302教室", "base": "三楼会议室", "room": " 学院301教室 "}[shared],
     )
 
     with pytest.raises(DoubleBooking) as refusal:
         schedule_session(session, lecturers=[lecturer] if shared == "lecturer" else [])
 
-    shared_text = {
-        "lecturer": "讲师 王教授",
-        "base": "实训基地 向阳街道党群服务中心",
-        "room": "教室 学院301教室",
+    clash, shared_text = {
+        "lecturer": (booked, "讲师 王教授"),
+        "base": (booked_at_base, "实训基地 向阳街道党群服务中心"),
+        "room": (booked, "教室 学院301教室"),
     }[shared]
-    start = timezone.localtime(booked.starts_at).strftime("%Y-%m-%d %H:%M")
+    assert refusal.value.messages == [refusal_text(clash, shared_text)]
+    assert Session.objects.count() == 2
+
+
+def test_schedule_session_refuses_the_same_room_at_the_same_base(cohort, booked_at_base, base):
+    session = new_session(CohortFactory(programme=cohort.programme), base=base, room="二楼会议室")
+
+    with pytest.raises(DoubleBooking) as refusal:
+        schedule_session(session, lecturers=[])
+
     assert refusal.value.messages == [
-        f"时间冲突：“红色物业现场教学”（基层党组织书记培训班 第1期，{start}–11:00）"
-        f"已安排了{shared_text}。"
+        refusal_text(booked_at_base, "实训基地 向阳街道党群服务中心、教室 二楼会议室")
     ]
+    assert list(Session.objects.values_list("pk", flat=True)) == [booked_at_base.pk]
+
+
+def test_schedule_session_refuses_the_same_academy_room(cohort):
+    booked = make_session(cohort, title="党史专题报告", room="二楼会议室")
+    session = new_session(CohortFactory(programme=cohort.programme), room="二楼会议室")
+
+    with pytest.raises(DoubleBooking) as refusal:
+        schedule_session(session, lecturers=[])
+
+    assert refusal.value.messages == [refusal_text(booked, "教室 二楼会议室")]
     assert list(Session.objects.values_list("pk", flat=True)) == [booked.pk]
 
 
+@pytest.mark.parametrize(
+    ("at_base", "room"),
+    [(True, "二楼会议室"), (False, "二楼会议室"), (True, "学院301教室")],
+    ids=[
+        "another-base",
+        "academy-room-named-like-a-base-room",
+        "base-room-named-like-an-academy-room",
+    ],
+)
+def test_schedule_session_saves_a_room_of_the_same_name_at_another_place(
+    cohort, booked, booked_at_base, at_base, room
+):
+    """A room is a name at a place: the same name at another place is another room."""
+    other_base = BasePageFactory(title="只楚街道党群服务中心") if at_base else None
+    session = new_session(CohortFactory(programme=cohort.programme), base=other_base, room=room)
+
+    schedule_session(session, lecturers=[])
+
+    saved = Session.objects.get(pk=session.pk)
+    assert (saved.base, saved.room) == (other_base, room)
+    assert Session.objects.count() == 3
+
+
+def test_schedule_session_names_only_what_is_shared(cohort, booked_at_base, lecturer):
+    """A room of the same name at another place is not named among what clashes."""
+    booked_at_base.lecturers.set([lecturer])
+    session = new_session(CohortFactory(programme=cohort.programme), room="二楼会议室")
+
+    with pytest.raises(DoubleBooking) as refusal:
+        schedule_session(session, lecturers=[lecturer])
+
+    assert refusal.value.messages == [refusal_text(booked_at_base, "讲师 王教授")]
+
+
 def test_schedule_session_lets_a_session_keep_its_own_place(booked, lecturer):
-    booked.title = "红色物业现场教学（二）"
+    booked.title = "党史专题报告（二）"
 
     schedule_session(booked, lecturers=[lecturer])
 
-    assert Session.objects.get().title == "红色物业现场教学（二）"
+    assert Session.objects.get().title == "党史专题报告（二）"
 
 
 def test_schedule_session_saves_a_cancelled_session_without_the_check(cohort, booked, lecturer):

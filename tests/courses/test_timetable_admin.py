@@ -228,31 +228,36 @@ def test_session_add_form_takes_cohort_from_the_listing(admin_client, cohort):
 
 @pytest.fixture
 def booked(cohort):
-    """A session on the cohort's first morning, 9:00–11:00, with a lecturer, base and room."""
+    """9:00–11:00 on the cohort's first day, with a lecturer, in the academy's room 学院301教室."""
     return make_session(
         cohort,
-        title="红色物业现场教学",
+        title="党史专题报告",
         starts_at=at_local(cohort.starts_on, 9),
         lecturers=[TrainerPageFactory(title="王教授")],
-        base=BasePageFactory(title="向阳街道党群服务中心"),
         room="学院301教室",
     )
 
 
-@pytest.mark.parametrize(
-    "shared",
-    [
-        {"lecturers": "same"},
-        {"base": "same"},
-        {"room": " 学院301教室 "},
-    ],
-    ids=["lecturer", "base", "room"],
-)
-def test_session_double_booking_is_refused(admin_client, cohort, booked, shared):
+@pytest.fixture
+def booked_at_base(cohort):
+    """9:00–11:00 on the cohort's first day at a training base, in its room 二楼会议室."""
+    return make_session(
+        cohort,
+        title="红色物业现场教学",
+        starts_at=at_local(cohort.starts_on, 9),
+        base=BasePageFactory(title="向阳街道党群服务中心"),
+        room="二楼会议室",
+    )
+
+
+@pytest.mark.parametrize("shared", ["lecturer", "base", "room"])
+def test_session_double_booking_is_refused(admin_client, cohort, booked, booked_at_base, shared):
+    """The new session shares one thing with one of the two booked sessions."""
+    clash = booked_at_base if shared == "base" else booked
     place = {
-        "lecturers": list(booked.lecturers.all()) if "lecturers" in shared else [],
-        "base": booked.base if "base" in shared else None,
-        "room": shared.get("room", "学院302教室"),
+        "lecturers": list(booked.lecturers.all()) if shared == "lecturer" else [],
+        "base": booked_at_base.base if shared == "base" else None,
+        "room": {"lecturer": "学院302教室", "base": "三楼会议室", "room": " 学院301教室 "}[shared],
     }
     other_cohort = CohortFactory(programme=cohort.programme)
     data = session_form(other_cohort, starts_at=at_local(cohort.starts_on, 10), hours=2, **place)
@@ -262,16 +267,35 @@ def test_session_double_booking_is_refused(admin_client, cohort, booked, shared)
     assert response.status_code == 200
     [error] = response.context["form"].non_field_errors().as_data()
     assert error.code == "double_booking"
-    message = error.messages[0]
-    assert "红色物业现场教学" in message
-    assert local_text(booked.starts_at) in message
+    [message] = error.messages
+    assert clash.title in message
+    assert local_text(clash.starts_at) in message
     assert message in response.content.decode()
-    assert Session.objects.count() == 1
+    assert Session.objects.count() == 2
+
+
+@pytest.mark.parametrize("place", ["another-base", "academy"])
+def test_session_in_a_room_named_like_a_base_room_elsewhere_saves(
+    admin_client, cohort, booked_at_base, place
+):
+    other_base = BasePageFactory(title="只楚街道党群服务中心") if place == "another-base" else None
+    data = session_form(
+        CohortFactory(programme=cohort.programme),
+        starts_at=booked_at_base.starts_at,
+        base=other_base,
+        room="二楼会议室",
+    )
+
+    response = admin_client.post(f"{SESSIONS_URL}add/", data)
+
+    assert response.status_code == 302
+    created = Session.objects.exclude(pk=booked_at_base.pk).get()
+    assert (created.base, created.room) == (other_base, "二楼会议室")
 
 
 def test_session_touching_another_is_not_a_double_booking(admin_client, cohort, booked):
     data = session_form(
-        cohort, starts_at=booked.ends_at, lecturers=booked.lecturers.all(), base=booked.base
+        cohort, starts_at=booked.ends_at, lecturers=booked.lecturers.all(), room=booked.room
     )
 
     response = admin_client.post(f"{SESSIONS_URL}add/", data)
@@ -326,6 +350,27 @@ def test_session_conflicts_compares_rooms_without_spaces(cohort, booked):
     assert list(conflicts) == [booked]
 
 
+@pytest.mark.parametrize(
+    ("booked_base", "base", "clashes"),
+    [("A", "B", False), ("A", None, False), (None, "A", False), (None, None, True)],
+    ids=["another-base", "base-then-academy", "academy-then-base", "academy"],
+)
+def test_session_conflicts_shares_a_room_only_at_the_same_place(cohort, booked_base, base, clashes):
+    """A base is booked whole, so only the academy's rooms can clash by the room alone."""
+    bases = {"A": BasePageFactory(), "B": BasePageFactory(), None: None}
+    booked = make_session(cohort, base=bases[booked_base], room="二楼会议室")
+
+    conflicts = session_conflicts(
+        starts_at=booked.starts_at,
+        ends_at=booked.ends_at,
+        lecturers=[],
+        base=bases[base],
+        room="二楼会议室",
+    )
+
+    assert list(conflicts) == ([booked] if clashes else [])
+
+
 def test_session_conflicts_ignores_an_empty_room(cohort):
     make_session(cohort, room="")
 
@@ -372,7 +417,7 @@ def test_session_ending_at_midnight_of_the_last_day_gets_no_warning(admin_client
         ({"starts_at": "+1h"}, True),
         ({"room": "学院302教室"}, True),
         ({"lecturers": "another"}, True),
-        ({"base": "none"}, True),
+        ({"base": "a base"}, True),
         ({"title": "新的题目"}, False),
         ({}, False),
     ],
@@ -387,8 +432,8 @@ def test_session_edit_bumps_sequence_on_time_place_or_lecturers(
         fields["ends_at"] = local_text(booked.ends_at + datetime.timedelta(hours=1))
     if fields.get("lecturers") == "another":
         fields["lecturers"] = [TrainerPageFactory().pk]
-    if fields.get("base") == "none":
-        fields["base"] = ""
+    if fields.get("base") == "a base":
+        fields["base"] = BasePageFactory().pk
 
     response = admin_client.post(f"{SESSIONS_URL}edit/{booked.pk}/", edit_form(booked, **fields))
 
