@@ -1,0 +1,97 @@
+"""The demo data `make run` loads: a whole academy, consistent with the platform's own rules."""
+
+import random
+
+import pytest
+from django.core.management import call_command
+from PIL import Image, ImageDraw
+from wagtail.models import Page
+
+from academy.demo import media
+from academy.models import HomePage, NewsPage
+from academy.validators import validate_mobile
+from bases.models import BasePage
+from bookings.models import Registration
+from courses.models import Cohort, CoursePage, ProgrammePage, Session
+from courses.services import session_conflicts
+from trainers.models import TrainerPage
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed_demo", "--no-progress", verbosity=0)
+
+
+def test_seed_demo_builds_the_academy_the_domain_describes(seeded, client):
+    assert TrainerPage.objects.live().count() == 100
+    assert BasePage.objects.live().count() == 160
+    assert CoursePage.objects.live().count() >= 70
+    assert NewsPage.objects.live().exists()
+    assert ProgrammePage.objects.live().exists()
+    assert Cohort.objects.count() >= 20
+    assert Registration.objects.count() > 1000
+    assert not Page.objects.filter(live=False).exists()
+    for path in ("/", "/courses/", "/programmes/", "/trainers/", "/bases/", "/news/"):
+        assert client.get(path).status_code == 200, path
+
+
+def test_seed_demo_timetables_double_book_nothing(seeded):
+    scheduled = Session.objects.scheduled().prefetch_related("lecturers")
+    clashes = [
+        session.pk
+        for session in scheduled
+        if session_conflicts(
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            lecturers=list(session.lecturers.all()),
+            base=session.base_id,
+            room=session.room,
+            exclude_pk=session.pk,
+        ).exists()
+    ]
+    assert scheduled.count() > 200
+    assert clashes == []
+
+
+def test_seed_demo_registrations_keep_the_seat_rules(seeded):
+    for cohort in Cohort.objects.all():
+        confirmed = cohort.registrations.filter(status=Registration.Status.CONFIRMED).count()
+        assert confirmed <= cohort.capacity, cohort
+    for phone in Registration.objects.values_list("phone", flat=True)[:200]:
+        validate_mobile(phone)
+
+
+def test_seed_demo_if_empty_adds_nothing_the_second_time(seeded):
+    counts = (Page.objects.count(), Session.objects.count(), Registration.objects.count())
+
+    call_command("seed_demo", "--if-empty", "--no-progress", verbosity=0)
+
+    assert (Page.objects.count(), Session.objects.count(), Registration.objects.count()) == counts
+    assert HomePage.objects.count() == 1
+
+
+def test_search_finds_demo_courses_by_chinese_title_first(seeded, client):
+    response = client.get("/search/", {"q": "乡村振兴"})
+
+    first = response.context["results_page"][0]
+    assert "乡村振兴" in first["page"].title
+
+
+def test_demo_pictures_draw_no_boxes_for_chinese_without_a_cjk_font(monkeypatch):
+    monkeypatch.setattr(media, "CJK_FONTS", [])
+    media.font_path.cache_clear()
+    try:
+        blank = Image.new("RGB", (200, 100), "white")
+        drawn = {}
+        for text in ("党建", "Yantai"):
+            image = blank.copy()
+            media.draw_centred(ImageDraw.Draw(image), (100, 50), text, media.load_font(40), "black")
+            drawn[text] = image.tobytes() != blank.tobytes()
+    finally:
+        media.font_path.cache_clear()
+
+    assert drawn == {"党建": False, "Yantai": True}
+
+
+def test_demo_scene_is_the_same_for_the_same_seed():
+    assert media.scene_image(3, random.Random(7)) == media.scene_image(3, random.Random(7))
