@@ -71,3 +71,17 @@ def count_queries(client, settings):
 @pytest.fixture
 def no_page_cache(settings):
     settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture
+def postgres():
+    """Skips the test unless it runs on PostgreSQL: concurrent transactions need it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent transactions on PostgreSQL (DATABASE_URL=postgres://…)")
+
+
+@pytest.fixture
+def sqlite():
+    """Skips the test unless it runs on SQLite."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite flow runs only against SQLite")

@@ -4,25 +4,21 @@ On PostgreSQL, threads with their own connections register at the same moment; a
 without the cohort lock shows the race the lock prevents. SQLite's test database is in memory
 with a shared cache, where concurrent writers fail with "database table is locked" whatever the
 code does, so the SQLite tests copy it to a file and register from separate processes, as
-gunicorn workers would.
+gunicorn workers would (tests/concurrency.py runs both).
 """
 
 import contextlib
-import json
-import os
 import sqlite3
-import subprocess
-import sys
 import threading
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection, connections
 
 from bookings.models import Registration, RegistrationGroup
 from bookings.services import Applicant, BookingError, GroupContact, cancel_registration, register
+from tests import concurrency
+from tests.concurrency import copy_test_database, run_in_processes
 
 from .factories import CohortFactory, mobile, register_trainees
 
@@ -32,52 +28,17 @@ pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 UNIT = GroupContact(unit="芝罘区向阳街道党工委", contact_name="王老师", contact_phone=mobile(9999))
 
 
-@pytest.fixture
-def postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs concurrent transactions on PostgreSQL (DATABASE_URL=postgres://…)")
-
-
-@pytest.fixture
-def sqlite():
-    if connection.vendor != "sqlite":
-        pytest.skip("the SQLite flow runs only against SQLite")
-
-
 def applicant(serial: int) -> Applicant:
     return Applicant(name=f"学员{serial}", phone=mobile(serial), unit="芝罘区向阳街道党工委")
 
 
-def outcome(work) -> str:
-    """What one attempt came to: the status registered, or the refusal's class."""
-    try:
-        registrations = work()
-    except BookingError as error:
-        return type(error).__name__
-    return ",".join(sorted({registration.status for registration in registrations}))
+def run_together(count: int, work) -> list[str]:
+    """Run work(index) at once in `count` threads; what each registered, or its refusal."""
 
+    def registered(index: int) -> str:
+        return ",".join(sorted({registration.status for registration in work(index)}))
 
-def run_together(count: int, work, *, timeout: float = 60) -> list[str]:
-    """Run work(index) in `count` threads, each with its own connection, released at once."""
-    start = threading.Barrier(count, timeout=timeout)
-    results: list[str] = [""] * count
-
-    def run(index: int) -> None:
-        try:
-            start.wait()
-            results[index] = outcome(lambda: work(index))
-        except Exception as error:  # noqa: BLE001 - reported in the assertion
-            results[index] = repr(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert [thread for thread in threads if thread.is_alive()] == []
-    return results
+    return concurrency.run_together(count, registered, refusals=(BookingError,))
 
 
 def statuses_in_database() -> dict[str, int]:
@@ -176,81 +137,20 @@ def test_concurrent_cancellations_and_registrations_keep_the_seats_full(postgres
 
 # Sets Django up once, then forks one process per job; each connects, waits for the others on
 # a barrier, registers, and reports what came of it. Prints the outcomes as a JSON list.
+# Registers one job (its phones, alone or as a group) in a process of its own.
 DRIVER = """
-import json, multiprocessing, sys, traceback
-import django
-
-django.setup()
-from django.db import connection, connections
 from bookings.services import Applicant, BookingError, GroupContact, register
 
 
-def attempt(job, barrier, results, index):
+def attempt(job):
+    applicants = [Applicant(name="学员", phone=phone, unit="单位") for phone in job["phones"]]
+    group = GroupContact("单位", "王老师", "13999999999") if job["group"] else None
     try:
-        connection.ensure_connection()
-        barrier.wait(timeout=60)
-        applicants = [Applicant(name="学员", phone=phone, unit="单位") for phone in job["phones"]]
-        group = GroupContact("单位", "王老师", "13999999999") if job["group"] else None
-        try:
-            registrations = register(job["cohort"], applicants=applicants, group=group)
-        except BookingError as error:
-            outcome = type(error).__name__
-        else:
-            outcome = ",".join(sorted({r.status for r in registrations}))
-    except Exception as error:
-        traceback.print_exc()
-        outcome = repr(error)
-    finally:
-        connections.close_all()
-    results.put((index, outcome))
-
-
-jobs = json.load(sys.stdin)
-connections.close_all()
-context = multiprocessing.get_context("fork")
-barrier, results = context.Barrier(len(jobs)), context.Queue()
-processes = [
-    context.Process(target=attempt, args=(job, barrier, results, index))
-    for index, job in enumerate(jobs)
-]
-for process in processes:
-    process.start()
-outcomes = dict(results.get(timeout=120) for _job in jobs)
-for process in processes:
-    process.join()
-print(json.dumps([outcomes[index] for index in range(len(jobs))]))
-sys.exit(max(process.exitcode for process in processes))
+        registrations = register(job["cohort"], applicants=applicants, group=group)
+    except BookingError as error:
+        return type(error).__name__
+    return ",".join(sorted({r.status for r in registrations}))
 """
-
-
-def copy_test_database(path: Path) -> None:
-    """Write the in-memory test database, committed rows and all, to a file."""
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    try:
-        connection.connection.backup(target)
-    finally:
-        target.close()
-
-
-def run_workers(path: Path, jobs: list[dict]) -> tuple[list[str], str]:
-    """Run the jobs in concurrent processes on the SQLite file; their outcomes and stderr."""
-    env = os.environ | {
-        "DATABASE_URL": f"sqlite:///{path}",
-        "DJANGO_SETTINGS_MODULE": "academy.settings.test",
-    }
-    finished = subprocess.run(
-        [sys.executable, "-c", DRIVER],
-        cwd=settings.BASE_DIR,
-        env=env,
-        input=json.dumps(jobs),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert finished.returncode == 0, finished.stderr
-    return json.loads(finished.stdout), finished.stderr
 
 
 def file_statuses(path: Path) -> dict[str, int]:
@@ -275,7 +175,7 @@ def test_sqlite_concurrent_registrations_never_oversell(sqlite, programme, tmp_p
     copy_test_database(path)
     jobs = [{"cohort": cohort.pk, "phones": [mobile(1000 + n)], "group": False} for n in range(20)]
 
-    results, errors = run_workers(path, jobs)
+    results, errors = run_in_processes(path, DRIVER, jobs)
 
     assert "database is locked" not in errors
     assert Counter(results) == {"confirmed": 10, "waitlisted": 10}
@@ -295,7 +195,7 @@ def test_sqlite_concurrent_groups_get_seats_whole_or_not_at_all(sqlite, programm
         for n in range(10)
     ]
 
-    results, errors = run_workers(path, jobs)
+    results, errors = run_in_processes(path, DRIVER, jobs)
 
     assert "database is locked" not in errors
     assert Counter(results) == {"confirmed": 3, "CohortFull": 7}

@@ -11,48 +11,32 @@ separate processes, as gunicorn workers would (see tests/bookings/test_concurren
 
 import contextlib
 import datetime
-import json
-import os
+import functools
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from courses.models import Session
 from courses.services import DoubleBooking, schedule_session
+from tests import concurrency
 from tests.bookings.factories import (
     CohortFactory,
     ProgrammeIndexPageFactory,
     ProgrammePageFactory,
     at_local,
 )
-from tests.bookings.test_concurrency import copy_test_database
+from tests.concurrency import copy_test_database, run_in_processes
 from tests.factories import BasePageFactory, SuperuserFactory, TrainerPageFactory
 
 # serialized_rollback: each test's flush would otherwise take the migrations' root page with it.
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 SESSIONS_URL = "/admin/snippets/courses/session/"
-
-
-@pytest.fixture
-def postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs concurrent transactions on PostgreSQL (DATABASE_URL=postgres://…)")
-
-
-@pytest.fixture
-def sqlite():
-    if connection.vendor != "sqlite":
-        pytest.skip("the SQLite flow runs only against SQLite")
 
 
 @pytest.fixture
@@ -95,33 +79,8 @@ def local_text(value: datetime.datetime) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
-def run_together(count: int, work, *, timeout: float = 60) -> list[str]:
-    """Run work(index) in `count` threads, each with its own connection, released at once.
-
-    Each result is what work returned, the class name of a DoubleBooking, or the repr of
-    any other exception.
-    """
-    start = threading.Barrier(count, timeout=timeout)
-    results: list[str] = [""] * count
-
-    def run(index: int) -> None:
-        try:
-            start.wait()
-            results[index] = work(index)
-        except DoubleBooking as error:
-            results[index] = type(error).__name__
-        except Exception as error:  # noqa: BLE001 - reported in the assertion
-            results[index] = repr(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert [thread for thread in threads if thread.is_alive()] == []
-    return results
+# What each of the writers saved, or "DoubleBooking".
+run_together = functools.partial(concurrency.run_together, refusals=(DoubleBooking,))
 
 
 def wait_for_a_lock_waiter(timeout: float = 30) -> bool:
@@ -277,80 +236,28 @@ def test_admin_save_waiting_for_a_clashing_writer_gets_the_form_error(
 
 # Sets Django up once, then forks one process per job; each connects, waits for the others on
 # a barrier, schedules its session, and reports what came of it. Prints the outcomes as JSON.
+# Schedules one job's session in a process of its own.
 DRIVER = """
-import datetime, json, multiprocessing, sys, traceback
-import django
-
-django.setup()
-from django.db import connection, connections
-from django.utils import timezone
+import datetime
 from courses.models import Session
 from courses.services import DoubleBooking, schedule_session
 from trainers.models import TrainerPage
 
 
-def attempt(job, barrier, results, index):
-    try:
-        connection.ensure_connection()
-        barrier.wait(timeout=60)
-        session = Session(
-            cohort_id=job["cohort"],
-            title=job["title"],
-            starts_at=datetime.datetime.fromisoformat(job["starts_at"]),
-            ends_at=datetime.datetime.fromisoformat(job["ends_at"]),
-            room=job["room"],
-        )
-        lecturers = TrainerPage.objects.filter(pk__in=job["lecturers"])
-        try:
-            schedule_session(session, lecturers=lecturers)
-        except DoubleBooking as error:
-            outcome = type(error).__name__
-        else:
-            outcome = "saved"
-    except Exception as error:
-        traceback.print_exc()
-        outcome = repr(error)
-    finally:
-        connections.close_all()
-    results.put((index, outcome))
-
-
-jobs = json.load(sys.stdin)
-connections.close_all()
-context = multiprocessing.get_context("fork")
-barrier, results = context.Barrier(len(jobs)), context.Queue()
-processes = [
-    context.Process(target=attempt, args=(job, barrier, results, index))
-    for index, job in enumerate(jobs)
-]
-for process in processes:
-    process.start()
-outcomes = dict(results.get(timeout=120) for _job in jobs)
-for process in processes:
-    process.join()
-print(json.dumps([outcomes[index] for index in range(len(jobs))]))
-sys.exit(max(process.exitcode for process in processes))
-"""
-
-
-def run_workers(path: Path, jobs: list[dict]) -> tuple[list[str], str]:
-    """Run the jobs in concurrent processes on the SQLite file; their outcomes and stderr."""
-    env = os.environ | {
-        "DATABASE_URL": f"sqlite:///{path}",
-        "DJANGO_SETTINGS_MODULE": "academy.settings.test",
-    }
-    finished = subprocess.run(
-        [sys.executable, "-c", DRIVER],
-        cwd=settings.BASE_DIR,
-        env=env,
-        input=json.dumps(jobs),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+def attempt(job):
+    session = Session(
+        cohort_id=job["cohort"],
+        title=job["title"],
+        starts_at=datetime.datetime.fromisoformat(job["starts_at"]),
+        ends_at=datetime.datetime.fromisoformat(job["ends_at"]),
+        room=job["room"],
     )
-    assert finished.returncode == 0, finished.stderr
-    return json.loads(finished.stdout), finished.stderr
+    try:
+        schedule_session(session, lecturers=TrainerPage.objects.filter(pk__in=job["lecturers"]))
+    except DoubleBooking as error:
+        return type(error).__name__
+    return "saved"
+"""
 
 
 def test_sqlite_concurrent_clashing_sessions_save_only_one(sqlite, cohorts, place, tmp_path):
@@ -369,7 +276,7 @@ def test_sqlite_concurrent_clashing_sessions_save_only_one(sqlite, cohorts, plac
         for index in range(10)
     ]
 
-    results, errors = run_workers(path, jobs)
+    results, errors = run_in_processes(path, DRIVER, jobs)
 
     assert "database is locked" not in errors
     assert Counter(results) == {"saved": 1, "DoubleBooking": 9}
