@@ -1,9 +1,11 @@
-"""Notices to trainees by email and SMS, sent through Django's tasks API after commit.
+"""Notices to trainees by email and SMS, sent through Django's tasks API after commit, one task
+per message (a registration and a channel).
 
 A confirmation mail carries the cohort's sessions as an invitation (METHOD:REQUEST), a
 cancellation mail cancels them (METHOD:CANCEL), so mail clients put them in or take them out.
 """
 
+import contextlib
 import logging
 from email.mime.text import MIMEText
 from email.utils import parseaddr
@@ -21,8 +23,10 @@ from academy.validators import mask_phone
 
 try:
     from django.tasks import task
+    from django.tasks.backends.immediate import ImmediateBackend
 except ImportError:  # Django < 6.0: the backport
     from django_tasks import task
+    from django_tasks.backends.immediate import ImmediateBackend
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +44,11 @@ class Notice(StrEnum):
         return cls(status)
 
 
+class Channel(StrEnum):
+    EMAIL = "email"  # with the invitation, for a registration that gave an address
+    SMS = "sms"
+
+
 # The fields the notice templates and calendar_attachment read, through cohort and programme.
 NOTICE_FIELDS = (
     "status",
@@ -55,43 +64,65 @@ NOTICE_FIELDS = (
 
 
 def notify_after_commit(registrations, notice: Notice) -> None:
-    ids = [registration.pk for registration in registrations]
-    if ids:
-        transaction.on_commit(lambda: send_notices.enqueue(ids, str(notice)))
+    """Queue one task per message once the write commits, so a message that fails loses or
+    repeats no other: each is sent, or kept as FAILED to be queued again, on its own."""
+    messages = [
+        (registration.pk, channel)
+        for registration in registrations
+        for channel in channels(registration)
+    ]
+    if messages:
+        transaction.on_commit(lambda: enqueue_notices(messages, notice))
+
+
+def channels(registration) -> list[Channel]:
+    return [Channel.EMAIL, Channel.SMS] if registration.email else [Channel.SMS]
+
+
+def enqueue_notices(messages: list[tuple[int, Channel]], notice: Notice) -> None:
+    # A queue's rows go in one transaction: all or none, and one commit for a group of dozens.
+    # The immediate backend sends as it enqueues, and no mail may wait inside a transaction
+    # (on SQLite it would hold the write lock).
+    together = len(messages) > 1 and not isinstance(send_notice.get_backend(), ImmediateBackend)
+    with transaction.atomic() if together else contextlib.nullcontext():
+        for registration_id, channel in messages:
+            send_notice.enqueue(registration_id, str(notice), str(channel))
 
 
 @task()
-def send_notices(registration_ids: list[int], notice: str) -> int:
+def send_notice(registration_id: int, notice: str, channel: str) -> bool:
+    """Send one message of a notice; False if there is no longer anyone to send it to."""
     from .models import Registration
 
-    sent = 0
+    channel = Channel(channel)
     # Only what the texts and the invitation use: a whole programme page row per registration
     # (Wagtail's page columns and the body) was a third of a registration's CPU time.
-    registrations = (
-        Registration.objects.filter(pk__in=registration_ids)
+    registration = (
+        Registration.objects.filter(pk=registration_id)
         .select_related("cohort__programme")
         .only(*NOTICE_FIELDS)
+        .first()
     )
-    sessions_by_cohort: dict[int, list] = {}
+    if registration is None or (channel == Channel.EMAIL and not registration.email):
+        return False
     with translation.override(settings.LANGUAGE_CODE):
-        for registration in registrations:
-            context = {
-                "registration": registration,
-                "notice": notice,
-                "manage_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-                + registration.get_absolute_url(),
-            }
-            message = render_to_string("bookings/notices/message.txt", context).strip()
-            if registration.email:
-                subject = render_to_string("bookings/notices/subject.txt", context).strip()
-                email = EmailMessage(subject, message, None, [registration.email])
-                invitation = calendar_attachment(registration, notice, sessions_by_cohort)
-                if invitation:
-                    email.attach(invitation)
-                email.send()
+        context = {
+            "registration": registration,
+            "notice": notice,
+            "manage_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+            + registration.get_absolute_url(),
+        }
+        message = render_to_string("bookings/notices/message.txt", context).strip()
+        if channel == Channel.EMAIL:
+            subject = render_to_string("bookings/notices/subject.txt", context).strip()
+            email = EmailMessage(subject, message, None, [registration.email])
+            invitation = calendar_attachment(registration, notice)
+            if invitation:
+                email.attach(invitation)
+            email.send()
+        else:
             sms_backend().send(registration.phone, message)
-            sent += 1
-    return sent
+    return True
 
 
 def invitation_method(registration, notice: str) -> str | None:
@@ -104,18 +135,16 @@ def invitation_method(registration, notice: str) -> str | None:
     return None
 
 
-def calendar_attachment(registration, notice: str, sessions_by_cohort: dict) -> MIMEText | None:
+def calendar_attachment(registration, notice: str) -> MIMEText | None:
     """The cohort's sessions as an iTIP invitation or cancellation, or None for other notices."""
     from . import calendars
 
     method = invitation_method(registration, notice)
     if method is None:
         return None
-    if registration.cohort_id not in sessions_by_cohort:
-        sessions_by_cohort[registration.cohort_id] = calendars.load_sessions(
-            calendars.calendar_sessions().filter(cohort_id=registration.cohort_id)
-        )
-    sessions = sessions_by_cohort[registration.cohort_id]
+    sessions = calendars.load_sessions(
+        calendars.calendar_sessions().filter(cohort_id=registration.cohort_id)
+    )
     if not sessions:
         return None
     data = calendars.build_calendar(

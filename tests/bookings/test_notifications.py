@@ -1,5 +1,5 @@
-"""Notices: their exact texts, the queries that load them, and the database task backend whose
-worker sends them outside the request."""
+"""Notices: their exact texts, one task per message, the queries a message costs, and the
+database task backend whose worker sends them outside the request."""
 
 import datetime
 import logging
@@ -9,30 +9,29 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.compat import TASKS_LOGGER, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
+from wagtail.models import Site
 
 from academy.settings.base import tasks_backend
 from bookings.models import Registration
-from bookings.notifications import MemorySMSBackend, Notice, send_notices
-from bookings.services import register
+from bookings.notifications import MemorySMSBackend, Notice, send_notice
+from bookings.services import GroupContact, register
 
-from .factories import (
-    ApplicantFactory,
-    CohortFactory,
-    SessionFactory,
-    mobile,
-    register_trainees,
-)
+from .factories import ApplicantFactory, CohortFactory, SessionFactory, mobile
 
 pytestmark = pytest.mark.django_db
 
-# The registrations with their cohorts' and programmes' few fields, in one query.
+# The registration with its cohort's and programme's few fields, in one query.
 NOTICE_QUERIES = 1
-# A confirmation adds its cohort's timetable for the invitation (bookings.calendars.load_sessions:
-# sessions, their cohorts with programmes, lecturers' names; these sessions have no course or
-# base) and the site roots for the programme's URL (then cached).
-INVITATION_QUERIES = 4
+# A confirmation mail adds its cohort's timetable for the invitation (bookings.calendars.
+# load_sessions: sessions, their cohorts with programmes, lecturers' names; these sessions have
+# no course or base).
+INVITATION_QUERIES = 3
+
+UNIT = GroupContact(unit="芝罘区向阳街道党工委", contact_name="王老师", contact_phone=mobile(900))
 
 
 def manage_url(registration) -> str:
@@ -53,7 +52,8 @@ def test_confirmation_texts_name_the_trainee_cohort_code_and_link(programme):
         cohort.pk, applicants=[ApplicantFactory(name="李明", email="li@example.org")]
     )
 
-    assert send_notices.call([registration.pk], str(Notice.CONFIRMED)) == 1
+    assert send_notice.call(registration.pk, str(Notice.CONFIRMED), "email") is True
+    assert send_notice.call(registration.pk, str(Notice.CONFIRMED), "sms") is True
 
     message = (
         "李明，您好：\n"
@@ -78,7 +78,7 @@ def test_promotion_pending_approval_says_the_academy_will_confirm(programme):
     Registration.objects.filter(pk=first.pk).update(status=Registration.Status.CANCELLED)
     Registration.objects.filter(pk=waiting.pk).update(status=Registration.Status.PENDING)
 
-    send_notices.call([waiting.pk], str(Notice.PROMOTED))
+    send_notice.call(waiting.pk, str(Notice.PROMOTED), "sms")
 
     assert MemorySMSBackend.outbox == [
         (
@@ -92,39 +92,65 @@ def test_promotion_pending_approval_says_the_academy_will_confirm(programme):
     ]
 
 
+def test_email_notice_to_a_registration_without_address_sends_nothing(cohort):
+    [registration] = register(cohort.pk, applicants=[ApplicantFactory()])
+
+    assert send_notice.call(registration.pk, str(Notice.CONFIRMED), "email") is False
+
+    assert (mail.outbox, MemorySMSBackend.outbox) == ([], [])
+
+
+def test_notice_to_a_deleted_registration_sends_nothing(cohort):
+    [registration] = register(cohort.pk, applicants=[ApplicantFactory(email="li@example.org")])
+    Registration.objects.filter(pk=registration.pk).delete()
+
+    assert send_notice.call(registration.pk, str(Notice.CONFIRMED), "email") is False
+    assert send_notice.call(registration.pk, str(Notice.CONFIRMED), "sms") is False
+
+    assert (mail.outbox, MemorySMSBackend.outbox) == ([], [])
+
+
 # Queries
 
 
 @pytest.mark.parametrize("count", [1, 3])
-def test_send_notices_queries_do_not_grow_with_registrations(
+def test_each_sms_notice_costs_one_query_however_large_the_group(
     cohort, count, django_assert_num_queries
 ):
-    registrations = register_trainees(cohort, count)
-    ids = [registration.pk for registration in registrations]
+    registrations = register(cohort.pk, applicants=ApplicantFactory.build_batch(count), group=UNIT)
 
-    with django_assert_num_queries(NOTICE_QUERIES) as queries:
-        assert send_notices.call(ids, str(Notice.WAITLISTED)) == count
+    for registration in registrations:
+        with django_assert_num_queries(NOTICE_QUERIES) as queries:
+            assert send_notice.call(registration.pk, str(Notice.CONFIRMED), "sms") is True
 
-    assert len(MemorySMSBackend.outbox) == count
-    # Neither the programme page's body nor personal data the notices do not show is read.
-    [sql] = [query["sql"] for query in queries.captured_queries]
-    assert ('"body"' in sql, '"id_number"' in sql, '"title"' in sql) == (False, False, True)
+        # Neither the programme page's body nor personal data the notices do not show is read.
+        [sql] = [query["sql"] for query in queries.captured_queries]
+        assert ('"body"' in sql, '"id_number"' in sql, '"title"' in sql) == (False, False, True)
+    assert [phone for phone, _message in MemorySMSBackend.outbox] == [
+        registration.phone for registration in registrations
+    ]
 
 
 @pytest.mark.parametrize("count", [1, 3])
-def test_send_confirmations_with_invitations_queries_do_not_grow(
+def test_each_confirmation_mail_with_invitation_costs_the_same_queries(
     cohort, count, django_assert_num_queries
 ):
     SessionFactory(cohort=cohort)
-    registrations = register_trainees(cohort, count)
+    registrations = register(
+        cohort.pk,
+        applicants=[ApplicantFactory(email=f"trainee{n}@example.org") for n in range(count)],
+        group=UNIT,
+    )
+    Site.get_site_root_paths()  # the programme's URL in the invitation; cached once a process
+
     for registration in registrations:
-        Registration.objects.filter(pk=registration.pk).update(email="trainee@example.org")
-    ids = [registration.pk for registration in registrations]
+        with django_assert_num_queries(NOTICE_QUERIES + INVITATION_QUERIES):
+            assert send_notice.call(registration.pk, str(Notice.CONFIRMED), "email") is True
 
-    with django_assert_num_queries(NOTICE_QUERIES + INVITATION_QUERIES):
-        assert send_notices.call(ids, str(Notice.CONFIRMED)) == count
-
-    assert [len(email.attachments) for email in mail.outbox] == [1] * count
+    assert [(email.to, len(email.attachments)) for email in mail.outbox] == [
+        ([registration.email], 1) for registration in registrations
+    ]
+    assert MemorySMSBackend.outbox == []
 
 
 # The database backend and its worker
@@ -179,48 +205,109 @@ def run_worker() -> None:
             logger.setLevel(level)
 
 
+def task_args(rows) -> list[list]:
+    return [row.args_kwargs["args"] for row in rows.order_by("enqueued_at", "id")]
+
+
+def test_write_queues_one_task_per_message_in_one_callback(
+    cohort, database_tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        first, second = register(
+            cohort.pk,
+            applicants=[ApplicantFactory(email="li@example.org"), ApplicantFactory()],
+            group=UNIT,
+        )
+
+    assert len(callbacks) == 1
+    assert task_args(DBTaskResult.objects.all()) == [
+        [first.pk, "confirmed", "email"],
+        [first.pk, "confirmed", "sms"],
+        [second.pk, "confirmed", "sms"],
+    ]
+    assert (mail.outbox, MemorySMSBackend.outbox) == ([], [])
+
+
 @worker_test
-def test_registration_queues_its_notice_and_the_worker_sends_it_once(cohort, database_tasks):
+def test_group_messages_are_queued_in_one_transaction_after_the_registrations(
+    cohort, database_tasks
+):
+    with CaptureQueriesContext(connection) as queries:
+        register(cohort.pk, applicants=ApplicantFactory.build_batch(3), group=UNIT)
+
+    verbs = [query["sql"].split()[0] for query in queries.captured_queries]
+    registrations_committed = verbs.index("COMMIT") + 1
+    assert verbs[registrations_committed:] == ["BEGIN"] + ["INSERT"] * 3 + ["COMMIT"]
+    assert DBTaskResult.objects.count() == 3
+
+
+@worker_test
+def test_registration_queues_its_notices_and_the_worker_sends_them_once(cohort, database_tasks):
     [registration] = register(cohort.pk, applicants=[ApplicantFactory(email="li@example.org")])
 
-    [row] = DBTaskResult.objects.all()
-    assert (row.status, row.task_path, row.args_kwargs) == (
-        TaskResultStatus.READY,
-        "bookings.notifications.send_notices",
-        {"args": [[registration.pk], "confirmed"], "kwargs": {}},
-    )
+    rows = DBTaskResult.objects.all()
+    assert [(row.status, row.task_path) for row in rows] == [
+        (TaskResultStatus.READY, "bookings.notifications.send_notice")
+    ] * 2
+    assert task_args(rows) == [
+        [registration.pk, "confirmed", "email"],
+        [registration.pk, "confirmed", "sms"],
+    ]
     assert (mail.outbox, MemorySMSBackend.outbox) == ([], [])
 
     run_worker()
     run_worker()  # the queue is empty: nothing is sent twice
 
-    row.refresh_from_db()
-    assert (row.status, row.return_value) == (TaskResultStatus.SUCCESSFUL, 1)
+    assert [(row.status, row.return_value) for row in rows.all()] == [
+        (TaskResultStatus.SUCCESSFUL, True)
+    ] * 2
     [email] = mail.outbox
     assert email.to == ["li@example.org"]
     assert MemorySMSBackend.outbox == [(registration.phone, email.body)]
 
 
 @worker_test
-def test_failing_notice_is_recorded_as_failed_and_registration_stands(
+def test_failing_message_fails_alone_and_is_sent_once_when_queued_again(
     cohort, database_tasks, settings
 ):
     settings.SMS_BACKEND = f"{__name__}.FlakySMSBackend"
-    [unreachable] = register(cohort.pk, applicants=[ApplicantFactory(phone=UNREACHABLE)])
-    [reachable] = register(cohort.pk, applicants=[ApplicantFactory(phone=mobile(3))])
+    registrations = register(
+        cohort.pk,
+        applicants=[
+            ApplicantFactory(phone=mobile(1), email="one@example.org"),
+            ApplicantFactory(phone=UNREACHABLE, email="two@example.org"),
+            ApplicantFactory(phone=mobile(3), email="three@example.org"),
+        ],
+        group=UNIT,
+    )
 
     run_worker()
+    run_worker()  # a failed task is not retried by itself: nothing is sent twice
 
-    rows = {row.args_kwargs["args"][0][0]: row for row in DBTaskResult.objects.all()}
-    failed, succeeded = rows[unreachable.pk], rows[reachable.pk]
-    assert (failed.status, failed.exception_class_path) == (
-        TaskResultStatus.FAILED,
-        "builtins.ConnectionError",
-    )
+    [failed] = DBTaskResult.objects.filter(status=TaskResultStatus.FAILED)
+    assert failed.args_kwargs["args"] == [registrations[1].pk, "confirmed", "sms"]
+    assert failed.exception_class_path == "builtins.ConnectionError"
     assert failed.traceback.endswith("ConnectionError: SMS gateway unreachable\n")
-    assert succeeded.status == TaskResultStatus.SUCCESSFUL
-    assert [phone for phone, _message in MemorySMSBackend.outbox] == [reachable.phone]
-    assert sorted(Registration.objects.values_list("pk", "status")) == [
-        (unreachable.pk, Registration.Status.CONFIRMED),
-        (reachable.pk, Registration.Status.CONFIRMED),
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL).count() == 5
+    assert sorted(email.to[0] for email in mail.outbox) == [
+        "one@example.org",
+        "three@example.org",
+        "two@example.org",
+    ]
+    assert sorted(phone for phone, _message in MemorySMSBackend.outbox) == [mobile(1), mobile(3)]
+    assert (
+        sorted(Registration.objects.values_list("status", flat=True))
+        == [Registration.Status.CONFIRMED] * 3
+    )
+
+    # The gateway is back: staff queue the failed message again, and only it is sent.
+    settings.SMS_BACKEND = "bookings.notifications.MemorySMSBackend"
+    send_notice.enqueue(*failed.args_kwargs["args"])
+    run_worker()
+
+    assert len(mail.outbox) == 3
+    assert sorted(phone for phone, _message in MemorySMSBackend.outbox) == [
+        mobile(1),
+        UNREACHABLE,
+        mobile(3),
     ]
