@@ -268,7 +268,7 @@ class TimedTask:
 api.too_many_attempts = timing("rate_limiting", api.too_many_attempts)
 api.register = timing("register", api.register)
 notifications.render_to_string = timing("templates", notifications.render_to_string)
-notifications.send_notices = TimedTask(notifications.send_notices)
+notifications.send_notice = TimedTask(notifications.send_notice)
 for compiler in vars(sql_compiler).values():
     if isinstance(compiler, type) and "execute_sql" in vars(compiler):
         compiler.execute_sql = orm_timing(compiler.execute_sql)
