@@ -176,6 +176,15 @@ def utc(moment: datetime.datetime) -> vDDDTypes:
     return vDDDTypes(moment.astimezone(datetime.UTC))
 
 
+def shared(memo: dict, kind, value):
+    """One icalendar value per distinct value in a calendar: the events of one cohort, at one
+    base or of one status share theirs instead of building it again for each event."""
+    key = (kind, value)
+    if key not in memo:
+        memo[key] = kind(value)
+    return memo[key]
+
+
 def event(
     session: Session,
     *,
@@ -184,7 +193,7 @@ def event(
     private_description: str | None = None,
     cancelled: bool = False,
     stamp: datetime.datetime | None = None,
-    url_memo: dict | None = None,
+    memo: dict | None = None,
 ) -> Event:
     """One session's VEVENT.
 
@@ -192,14 +201,17 @@ def event(
     registration); its SEQUENCE then moves past the session's own.
 
     The values are icalendar's own property types, set directly: `Component.add` would infer
-    each type again and convert each time to UTC, a third of a 500-event feed's time.
+    each type again and convert each time to UTC, a third of a 500-event feed's time. `memo`
+    (one per calendar) keeps the cohorts' URLs and the values events share.
     """
-    url = cohort_url(session, base_url, {} if url_memo is None else url_memo)
+    memo = {} if memo is None else memo
+    url = cohort_url(session, base_url, memo)
     is_cancelled = cancelled or session.is_cancelled
+    modified = utc(session.updated_at)
     vevent = Event()
     vevent["UID"] = vText(f"{session.uid}@{uid_domain()}")
-    vevent["DTSTAMP"] = utc(stamp or session.updated_at)
-    vevent["LAST-MODIFIED"] = utc(session.updated_at)
+    vevent["DTSTAMP"] = shared(memo, utc, stamp) if stamp else modified
+    vevent["LAST-MODIFIED"] = modified
     vevent["SEQUENCE"] = vInt(
         session.sequence + (1 if cancelled and not session.is_cancelled else 0)
     )
@@ -209,12 +221,13 @@ def event(
     vevent["DESCRIPTION"] = vText(description(session, url, private_description))
     place = location(session)
     if place:
-        vevent["LOCATION"] = vText(place)
+        vevent["LOCATION"] = shared(memo, vText, place)
     if session.base_id and session.base.latitude is not None:
-        vevent["GEO"] = vGeo((float(session.base.latitude), float(session.base.longitude)))
-    vevent["URL"] = vUri(url)
-    vevent["STATUS"] = vText("CANCELLED" if is_cancelled else "CONFIRMED")
-    vevent["TRANSP"] = vText("TRANSPARENT" if is_cancelled else "OPAQUE")
+        coordinates = (float(session.base.latitude), float(session.base.longitude))
+        vevent["GEO"] = shared(memo, vGeo, coordinates)
+    vevent["URL"] = shared(memo, vUri, url)
+    vevent["STATUS"] = shared(memo, vText, "CANCELLED" if is_cancelled else "CONFIRMED")
+    vevent["TRANSP"] = shared(memo, vText, "TRANSPARENT" if is_cancelled else "OPAQUE")
     return vevent
 
 
@@ -257,7 +270,7 @@ def build_calendar(
     calendar.add_component(vtimezone(settings.TIME_ZONE))
 
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    url_memo: dict = {}
+    memo: dict = {}
     for session in sessions:
         vevent = event(
             session,
@@ -266,7 +279,7 @@ def build_calendar(
             private_description=private_description,
             cancelled=cancelled,
             stamp=stamp,
-            url_memo=url_memo,
+            memo=memo,
         )
         if organizer:
             vevent.add("ORGANIZER", vCalAddress(f"mailto:{organizer}"))
