@@ -1,11 +1,15 @@
 """Notices to trainees by email and SMS, sent through Django's tasks API after commit, one task
 per message (a registration and a channel).
 
+With the database task backend a notice's task rows are written inside the transaction of the
+write that gives rise to it (a transactional outbox): they commit or roll back with the
+registrations, so no crash between the two can lose a notice, and the worker sees them only
+once committed. Other backends are handed the tasks on commit.
+
 A confirmation mail carries the cohort's sessions as an invitation (METHOD:REQUEST), a
 cancellation mail cancels them (METHOD:CANCEL), so mail clients put them in or take them out.
 """
 
-import contextlib
 import logging
 from email.mime.text import MIMEText
 from email.utils import parseaddr
@@ -13,20 +17,19 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import router, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django_tasks_db.backend import DatabaseBackend
 
 from academy.validators import mask_phone
 
 try:
     from django.tasks import task
-    from django.tasks.backends.immediate import ImmediateBackend
 except ImportError:  # Django < 6.0: the backport
     from django_tasks import task
-    from django_tasks.backends.immediate import ImmediateBackend
 
 logger = logging.getLogger(__name__)
 
@@ -64,29 +67,57 @@ NOTICE_FIELDS = (
 
 
 def notify_after_commit(registrations, notice: Notice) -> None:
-    """Queue one task per message once the write commits, so a message that fails loses or
-    repeats no other: each is sent, or kept as FAILED to be queued again, on its own."""
-    messages = [
-        (registration.pk, channel)
-        for registration in registrations
-        for channel in channels(registration)
-    ]
-    if messages:
-        transaction.on_commit(lambda: enqueue_notices(messages, notice))
+    """Queue one task per message, so a message that fails loses or repeats no other: each is
+    sent once the write commits, or kept as FAILED to be queued again, on its own."""
+    queue_messages(
+        [
+            (registration.pk, str(notice), str(channel))
+            for registration in registrations
+            for channel in channels(registration)
+        ]
+    )
 
 
 def channels(registration) -> list[Channel]:
     return [Channel.EMAIL, Channel.SMS] if registration.email else [Channel.SMS]
 
 
-def enqueue_notices(messages: list[tuple[int, Channel]], notice: Notice) -> None:
-    # A queue's rows go in one transaction: all or none, and one commit for a group of dozens.
-    # The immediate backend sends as it enqueues, and no mail may wait inside a transaction
-    # (on SQLite it would hold the write lock).
-    together = len(messages) > 1 and not isinstance(send_notice.get_backend(), ImmediateBackend)
-    with transaction.atomic() if together else contextlib.nullcontext():
-        for registration_id, channel in messages:
-            send_notice.enqueue(registration_id, str(notice), str(channel))
+def queue_messages(messages: list[tuple[int, str, str]]) -> None:
+    """Queue `send_notice(registration id, notice, channel)` for each message, all or none.
+
+    Rows of the database backend are written now, in the caller's transaction (or in one of
+    their own outside any), and commit or roll back with it. Any other backend gets the tasks
+    once the transaction commits: the immediate one sends as it enqueues, and no mail may wait
+    inside a transaction (on SQLite it would hold the write lock); a queue outside the database
+    could run a task before the registration it names is committed.
+    """
+    if not messages:
+        return
+    if queues_in_transaction():
+        with transaction.atomic(savepoint=False):
+            enqueue_messages(messages)
+    else:
+        transaction.on_commit(lambda: enqueue_messages(messages))
+
+
+def queues_in_transaction() -> bool:
+    """Whether send_notice's rows are written through the connection registrations are.
+
+    django-tasks-db enqueues with a plain `DBTaskResult.objects.create()`, no transaction of its
+    own: on the same database it joins the caller's transaction.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    from .models import Registration
+
+    return isinstance(send_notice.get_backend(), DatabaseBackend) and router.db_for_write(
+        DBTaskResult
+    ) == router.db_for_write(Registration)
+
+
+def enqueue_messages(messages: list[tuple[int, str, str]]) -> None:
+    for registration_id, notice, channel in messages:
+        send_notice.enqueue(registration_id, notice, channel)
 
 
 @task()

@@ -1,6 +1,7 @@
 import pytest
 from django.utils import translation
 
+from academy.settings.base import tasks_backend
 from bookings.notifications import MemorySMSBackend
 
 from .factories import CohortFactory, ProgrammeIndexPageFactory, ProgrammePageFactory
@@ -12,6 +13,12 @@ def _sms_outbox():
     MemorySMSBackend.outbox.clear()
     yield
     MemorySMSBackend.outbox.clear()
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Tasks are rows for `db_worker`, as with the production settings."""
+    settings.TASKS = tasks_backend("database")
 
 
 @pytest.fixture

@@ -4,21 +4,24 @@ database task backend whose worker sends them outside the request."""
 import datetime
 import logging
 import signal
+import threading
+from collections import Counter
 from io import StringIO
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.compat import TASKS_LOGGER, TaskResultStatus
+from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from wagtail.models import Site
 
-from academy.settings.base import tasks_backend
 from bookings.models import Registration
 from bookings.notifications import MemorySMSBackend, Notice, send_notice
-from bookings.services import GroupContact, register
+from bookings.services import BookingError, GroupContact, register
+from tests import concurrency
 
 from .factories import ApplicantFactory, CohortFactory, SessionFactory, mobile
 
@@ -171,12 +174,6 @@ class FlakySMSBackend:
         MemorySMSBackend().send(phone, message)
 
 
-@pytest.fixture
-def database_tasks(settings):
-    """Tasks are rows for `db_worker`, as with the production settings."""
-    settings.TASKS = tasks_backend("database")
-
-
 def run_worker() -> None:
     """`manage.py db_worker` until the queue is empty (ten tasks at most).
 
@@ -205,21 +202,51 @@ def run_worker() -> None:
             logger.setLevel(level)
 
 
+def run_worker_in_a_thread() -> None:
+    """db_worker's loop until the queue is empty, with a connection of its own.
+
+    A thread cannot set signal handlers, so this runs the command's worker without them.
+    """
+    errors = []
+
+    def work():
+        try:
+            Worker(
+                queue_names=["default"],
+                interval=0,
+                batch=True,
+                backend_name="default",
+                startup_delay=False,
+                max_tasks=10,
+                worker_id="thread",
+                excluded_queue_names=[],
+            ).run()
+        except Exception as error:  # reported by the test, not lost in the thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert errors == []
+
+
 def task_args(rows) -> list[list]:
     return [row.args_kwargs["args"] for row in rows.order_by("enqueued_at", "id")]
 
 
-def test_write_queues_one_task_per_message_in_one_callback(
+def test_write_queues_one_task_per_message_inside_its_transaction(
     cohort, database_tasks, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks() as callbacks:
         first, second = register(
             cohort.pk,
             applicants=[ApplicantFactory(email="li@example.org"), ApplicantFactory()],
             group=UNIT,
         )
 
-    assert len(callbacks) == 1
+    assert callbacks == []  # the rows are written with the registrations, not after
     assert task_args(DBTaskResult.objects.all()) == [
         [first.pk, "confirmed", "email"],
         [first.pk, "confirmed", "sms"],
@@ -228,17 +255,88 @@ def test_write_queues_one_task_per_message_in_one_callback(
     assert (mail.outbox, MemorySMSBackend.outbox) == ([], [])
 
 
-@worker_test
-def test_group_messages_are_queued_in_one_transaction_after_the_registrations(
-    cohort, database_tasks
+def test_immediate_backend_sends_only_once_the_write_has_committed(
+    cohort, django_capture_on_commit_callbacks
 ):
+    with django_capture_on_commit_callbacks() as callbacks:
+        [registration] = register(cohort.pk, applicants=[ApplicantFactory()])
+
+    assert (len(callbacks), MemorySMSBackend.outbox) == (1, [])
+
+    callbacks[0]()  # the commit
+
+    assert [phone for phone, _message in MemorySMSBackend.outbox] == [registration.phone]
+    assert DBTaskResult.objects.count() == 0
+
+
+class Crash(Exception):
+    """The process dies after the notices were queued, before the registration commits."""
+
+
+@worker_test
+def test_task_rows_roll_back_with_the_registration(cohort, database_tasks):
+    with pytest.raises(Crash), transaction.atomic():
+        register(cohort.pk, applicants=[ApplicantFactory(email="li@example.org")])
+        assert DBTaskResult.objects.count() == 2  # queued, in the same transaction
+        raise Crash
+
+    assert (Registration.objects.count(), DBTaskResult.objects.count()) == (0, 0)
+
+    [registration] = register(cohort.pk, applicants=[ApplicantFactory(email="li@example.org")])
+
+    assert task_args(DBTaskResult.objects.all()) == [
+        [registration.pk, "confirmed", "email"],
+        [registration.pk, "confirmed", "sms"],
+    ]
+
+
+@worker_test
+def test_group_messages_are_queued_in_the_registrations_transaction(cohort, database_tasks):
     with CaptureQueriesContext(connection) as queries:
         register(cohort.pk, applicants=ApplicantFactory.build_batch(3), group=UNIT)
 
-    verbs = [query["sql"].split()[0] for query in queries.captured_queries]
-    registrations_committed = verbs.index("COMMIT") + 1
-    assert verbs[registrations_committed:] == ["BEGIN"] + ["INSERT"] * 3 + ["COMMIT"]
+    statements = [query["sql"] for query in queries.captured_queries]
+    task_inserts = [
+        index
+        for index, sql in enumerate(statements)
+        if sql.startswith("INSERT") and DBTaskResult._meta.db_table in sql
+    ]
+    commits = [index for index, sql in enumerate(statements) if sql.startswith("COMMIT")]
+    # One commit, the registrations', after the three rows; no transaction of their own.
+    assert (len(task_inserts), len(commits)) == (3, 1)
+    assert task_inserts[-1] < commits[0] == len(statements) - 1
     assert DBTaskResult.objects.count() == 3
+
+
+@worker_test
+def test_worker_sees_no_task_until_the_registration_commits(cohort, database_tasks, postgres):
+    with transaction.atomic():
+        [registration] = register(cohort.pk, applicants=[ApplicantFactory()])
+        run_worker_in_a_thread()
+
+        assert MemorySMSBackend.outbox == []
+
+    run_worker_in_a_thread()
+
+    assert [phone for phone, _message in MemorySMSBackend.outbox] == [registration.phone]
+    assert [row.status for row in DBTaskResult.objects.all()] == [TaskResultStatus.SUCCESSFUL]
+
+
+@worker_test
+def test_concurrent_registrations_commit_exactly_their_task_rows(cohort, database_tasks, postgres):
+    """The rows are written while the cohort is locked: 30 trainees at once for ten seats."""
+    applicants = [ApplicantFactory(phone=mobile(1000 + index)) for index in range(30)]
+
+    results = concurrency.run_together(
+        30,
+        lambda index: register(cohort.pk, applicants=[applicants[index]])[0].status,
+        refusals=(BookingError,),
+    )
+
+    assert Counter(results) == {"confirmed": 10, "waitlisted": 20}
+    assert sorted(task_args(DBTaskResult.objects.all())) == sorted(
+        [registration.pk, registration.status, "sms"] for registration in Registration.objects.all()
+    )
 
 
 @worker_test
