@@ -31,6 +31,7 @@ from courses.models import Cohort
 from courses.selectors import cohorts_with_seats
 
 from .models import Registration
+from .notice_admin import NoticeTaskViewSet
 from .services import (
     BookingError,
     approve_registrations,
@@ -313,7 +314,7 @@ class RegistrationViewSet(SnippetViewSet):
 
 
 class TrainingGroup(SnippetViewSetGroup):
-    items = (CohortViewSet, SessionViewSet, RegistrationViewSet)
+    items = (CohortViewSet, SessionViewSet, RegistrationViewSet, NoticeTaskViewSet)
     menu_icon = "calendar-alt"
     menu_label = gettext_lazy("Training")
     menu_name = "training"

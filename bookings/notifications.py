@@ -23,6 +23,7 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.compat import TaskResultStatus
 
 from academy.validators import mask_phone
 
@@ -118,6 +119,18 @@ def queues_in_transaction() -> bool:
 def enqueue_messages(messages: list[tuple[int, str, str]]) -> None:
     for registration_id, notice, channel in messages:
         send_notice.enqueue(registration_id, notice, channel)
+
+
+def resend_failed(task_results) -> int:
+    """Queue each failed send_notice task among `task_results` again, as a new task with the
+    same arguments; returns how many. The failed rows stay as they are, the others are left."""
+    messages = [
+        tuple(result.args_kwargs["args"])
+        for result in task_results
+        if result.task_path == send_notice.module_path and result.status == TaskResultStatus.FAILED
+    ]
+    queue_messages(messages)
+    return len(messages)
 
 
 @task()

@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.models import DBTaskResult
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
@@ -10,14 +11,17 @@ from .admin_views import (
     TrainingGroup,
 )
 from .models import Registration
+from .notice_admin import NoticeTaskPermissionPolicy, ResendNoticesBulkAction
 
-# Before the viewset is registered, which would otherwise create the default policy.
+# Before the viewsets are registered, which would otherwise create the default policies.
 register_permission_policy(Registration, RegistrationPermissionPolicy(Registration))
+register_permission_policy(DBTaskResult, NoticeTaskPermissionPolicy(DBTaskResult))
 
 register_snippet(TrainingGroup)
 
 hooks.register("register_bulk_action", ApproveRegistrationsBulkAction)
 hooks.register("register_bulk_action", RejectRegistrationsBulkAction)
+hooks.register("register_bulk_action", ResendNoticesBulkAction)
 
 
 @hooks.register("register_log_actions")
