@@ -42,7 +42,14 @@ from academy.validators import mask_id_number, mask_phone
 from courses.admin_views import ConfirmActionView
 
 from .models import Registration
-from .notifications import Channel, Notice, queues_in_transaction, resend_failed, send_notice
+from .notifications import (
+    Channel,
+    Notice,
+    queues_in_transaction,
+    resend_failed,
+    resent_later,
+    send_notice,
+)
 
 Status = TaskResultStatus
 
@@ -333,6 +340,8 @@ class ResendNoticeView(ConfirmActionView):
     def refusal(self) -> str | None:
         if self.object.status != Status.FAILED:
             return _("Only a notice that failed can be sent again.")
+        if resent_later(self.object):
+            return _("This notice has already been queued again.")
         return None
 
     def get(self, request, *args, **kwargs):

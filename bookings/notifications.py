@@ -121,15 +121,40 @@ def enqueue_messages(messages: list[tuple[int, str, str]]) -> None:
         send_notice.enqueue(registration_id, notice, channel)
 
 
+def resent_later(result) -> bool:
+    """Whether a newer task row carries the same message: it was queued again after this one."""
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        task_path=result.task_path,
+        args_kwargs__args=result.args_kwargs["args"],
+        enqueued_at__gt=result.enqueued_at,
+    ).exists()
+
+
 def resend_failed(task_results) -> int:
     """Queue each failed send_notice task among `task_results` again, as a new task with the
-    same arguments; returns how many. The failed rows stay as they are, the others are left."""
-    messages = [
-        tuple(result.args_kwargs["args"])
-        for result in task_results
-        if result.task_path == send_notice.module_path and result.status == TaskResultStatus.FAILED
-    ]
-    queue_messages(messages)
+    same arguments; returns how many. The failed rows stay as they are, the others are left.
+
+    Only a message's latest attempt is queued: a second click on "resend" (or two staff at
+    once: the rows are locked) finds the new row and sends nothing twice.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic():
+        failed = (
+            DBTaskResult.objects.select_for_update()
+            .filter(
+                pk__in=[result.pk for result in task_results],
+                task_path=send_notice.module_path,
+                status=TaskResultStatus.FAILED,
+            )
+            .order_by("pk")
+        )
+        messages = [
+            tuple(result.args_kwargs["args"]) for result in failed if not resent_later(result)
+        ]
+        queue_messages(messages)
     return len(messages)
 
 

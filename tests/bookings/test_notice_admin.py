@@ -436,3 +436,19 @@ def test_error_text_masks_phone_and_id_numbers():
     row = failed_row(ValueError(f"bad recipient {PHONE}, id 370602199001011234"))
 
     assert error_text(row) == f"ValueError: bad recipient {MASKED_PHONE}, id 3706**********1234"
+
+
+def test_a_failed_message_is_queued_again_once_however_often_staff_click(
+    admin_client, cohort, database_tasks
+):
+    register(cohort.pk, applicants=[ApplicantFactory()])
+    [sms] = rows()
+    fail(sms, ConnectionError("SMS gateway unreachable"))
+    admin_client.post(resend_url(sms), follow=True)  # the listing shows its message
+
+    again = admin_client.post(resend_url(sms), follow=True)
+    bulk = admin_client.post(bulk_url([sms]))
+
+    assert messages_of(again) == [("error", "该通知已重新排队，不必再发。")]
+    assert messages_of(bulk) == [("success", "已将 0 条通知重新排队发送。")]
+    assert args_of(rows()) == [sms.args_kwargs["args"]] * 2
