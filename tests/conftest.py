@@ -9,6 +9,7 @@ from wagtail.models import Page, Site
 from academy.models import AcademySettings, HomePage, NewsIndexPage
 from bases.models import BaseIndexPage
 from courses.models import CourseIndexPage
+from tests.factories import SuperuserFactory
 from trainers.models import TrainerIndexPage
 
 
@@ -85,3 +86,10 @@ def sqlite():
     """Skips the test unless it runs on SQLite."""
     if connection.vendor != "sqlite":
         pytest.skip("the SQLite flow runs only against SQLite")
+
+
+@pytest.fixture
+def admin_client(client, db):
+    """A client logged in as a superuser (pytest-django's own fixture, with our factory)."""
+    client.force_login(SuperuserFactory(username="admin"))
+    return client

@@ -15,7 +15,6 @@ from tests.factories import (
     NewsPageFactory,
     OrganisationFactory,
     StandardPageFactory,
-    SuperuserFactory,
     TrainerPageFactory,
     gallery,
     rich_course,
@@ -25,12 +24,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 ORGANISATIONS_URL = "/admin/snippets/academy/organisation/"
-
-
-@pytest.fixture
-def admin_client(client, db):
-    client.force_login(SuperuserFactory(username="admin"))
-    return client
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,9 @@
-"""Staff users and timetables for the admin tests of registrations, cohorts and sessions."""
+"""Staff users, timetables and admin messages for the tests of registrations and sessions."""
 
 import itertools
 
 from django.contrib.auth.models import Group, Permission
+from django.contrib.messages import get_messages
 
 from academy.models import User
 from courses.models import Session
@@ -31,3 +32,10 @@ def make_session(cohort, *, lecturers=(), **fields) -> Session:
     session = SessionFactory(cohort=cohort, **fields)
     session.lecturers.set(lecturers)
     return session
+
+
+def messages_of(response) -> list[tuple[str, str]]:
+    """The messages the admin showed for a response, as (level, text)."""
+    return [
+        (message.level_tag, str(message).strip()) for message in get_messages(response.wsgi_request)
+    ]

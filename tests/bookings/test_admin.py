@@ -5,17 +5,15 @@ import io
 import re
 
 import pytest
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from bookings.models import Registration
 from bookings.services import register
-from tests.factories import SuperuserFactory
 
 from .factories import ApplicantFactory, CohortFactory, register_trainees
-from .helpers import staff_user
+from .helpers import messages_of, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +23,6 @@ PHONE = "13812345678"
 MASKED_PHONE = "138****5678"
 
 
-@pytest.fixture
-def admin_client(client, db):
-    client.force_login(SuperuserFactory(username="admin"))
-    return client
-
-
 def bulk_url(action: str, registrations) -> str:
     ids = "&".join(f"id={registration.pk}" for registration in registrations)
     return f"/admin/bulk/bookings/registration/{action}/?next={LIST_URL}&{ids}"
@@ -38,10 +30,6 @@ def bulk_url(action: str, registrations) -> str:
 
 def listed_codes(response) -> set[str]:
     return {registration.code for registration in response.context["object_list"]}
-
-
-def messages_of(response) -> list[tuple[str, str]]:
-    return [(message.level_tag, str(message)) for message in get_messages(response.wsgi_request)]
 
 
 def register_trainees_with_phone(cohort, phone: str) -> list[Registration]:

@@ -5,7 +5,6 @@ import smtplib
 from traceback import format_exception
 
 import pytest
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.compat import TaskResultStatus
@@ -13,10 +12,9 @@ from django_tasks_db.models import DBTaskResult
 
 from bookings.notice_admin import error_text
 from bookings.services import register
-from tests.factories import SuperuserFactory
 
 from .factories import ApplicantFactory
-from .helpers import staff_user
+from .helpers import messages_of, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -24,18 +22,6 @@ Status = TaskResultStatus
 LIST_URL = "/admin/notices/"
 PHONE = "13812345678"
 MASKED_PHONE = "138****5678"
-
-
-@pytest.fixture
-def admin_client(client, db):
-    client.force_login(SuperuserFactory(username="admin"))
-    return client
-
-
-def messages_of(response) -> list[tuple[str, str]]:
-    return [
-        (message.level_tag, str(message).strip()) for message in get_messages(response.wsgi_request)
-    ]
 
 
 def rows():

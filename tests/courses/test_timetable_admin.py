@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -18,20 +17,14 @@ from tests.bookings.factories import (
     at_local,
     register_trainees,
 )
-from tests.bookings.helpers import make_session
-from tests.factories import BasePageFactory, SuperuserFactory, TrainerPageFactory
+from tests.bookings.helpers import make_session, messages_of
+from tests.factories import BasePageFactory, TrainerPageFactory
 
 pytestmark = pytest.mark.django_db
 
 COHORTS_URL = "/admin/snippets/courses/cohort/"
 SESSIONS_URL = "/admin/snippets/courses/session/"
 Status = Registration.Status
-
-
-@pytest.fixture
-def admin_client(client, db):
-    client.force_login(SuperuserFactory(username="admin"))
-    return client
 
 
 @pytest.fixture
@@ -43,10 +36,6 @@ def programme(site_tree):
 @pytest.fixture
 def cohort(programme):
     return CohortFactory(programme=programme, title="第1期", capacity=2)
-
-
-def messages_of(response) -> list[tuple[str, str]]:
-    return [(message.level_tag, str(message)) for message in get_messages(response.wsgi_request)]
 
 
 def local_text(value: datetime.datetime) -> str:
