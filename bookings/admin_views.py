@@ -9,6 +9,7 @@ an export by a user with `bookings.view_personal_data` carries them in full.
 import django_filters
 from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -187,6 +188,22 @@ class DecideRegistrationsBulkAction(SnippetBulkAction):
         for registration in decided:
             log(registration, cls.log_action, user=action.request.user)
         return count, 0
+
+
+class RefuseDeletingRegistrationsBulkAction(SnippetBulkAction):
+    """Wagtail registers its Delete bulk action for every snippet. Registrations are cancelled,
+    never deleted: the listing offers no Delete, and its URL, reached by hand, deletes nothing
+    and says what to do instead. Registered after Wagtail's, for registrations only."""
+
+    models = [Registration]
+    display_name = gettext_lazy("Delete")
+    action_type = "delete"
+    aria_label = gettext_lazy("Delete selected snippets")
+
+    def dispatch(self, request, *args, **kwargs):
+        refusal = _("Registrations are never deleted: cancel a registration instead.")
+        messages.error(request, refusal)
+        return redirect(Registration.snippet_viewset.get_url_name("list"))
 
 
 class ApproveRegistrationsBulkAction(DecideRegistrationsBulkAction):

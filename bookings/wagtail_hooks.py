@@ -6,6 +6,7 @@ from wagtail.snippets.models import register_snippet
 
 from .admin_views import (
     ApproveRegistrationsBulkAction,
+    RefuseDeletingRegistrationsBulkAction,
     RegistrationPermissionPolicy,
     RejectRegistrationsBulkAction,
     TrainingGroup,
@@ -22,6 +23,8 @@ register_snippet(TrainingGroup)
 hooks.register("register_bulk_action", ApproveRegistrationsBulkAction)
 hooks.register("register_bulk_action", RejectRegistrationsBulkAction)
 hooks.register("register_bulk_action", ResendNoticesBulkAction)
+# After wagtail.snippets' Delete (order 0): the registry keeps the last action of a type.
+hooks.register("register_bulk_action", RefuseDeletingRegistrationsBulkAction, order=1)
 
 
 @hooks.register("register_log_actions")
