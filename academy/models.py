@@ -149,10 +149,10 @@ class IndexPageMixin:
     """Routes to a child in one query that fetches the specific page directly.
 
     Wagtail's `Page.route` fetches the child as a plain Page and then its specific row; an index
-    whose children are all of one type can ask for that type at once.
+    whose children are all of one type (its one `subpage_types`) can ask for that type at once.
+    Kept apart from `IndexPage` because migrations name it among their models' bases.
     """
 
-    child_page_model: str = ""
     child_select_related: tuple[str, ...] = ()
 
     @staticmethod
@@ -162,6 +162,12 @@ class IndexPageMixin:
         return value if value in choices.values else ""
 
     @staticmethod
+    def slug_param(request, name: str, objects):
+        """The one of `objects` whose slug the query string names, or None."""
+        slug = request.GET.get(name)
+        return next((item for item in objects if item.slug == slug), None)
+
+    @staticmethod
     def paginate(request, queryset):
         """A page of the list; a bad number shows the first page, too large a one the last."""
         return Paginator(queryset, INDEX_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -169,7 +175,8 @@ class IndexPageMixin:
     def route(self, request, path_components):
         if not path_components:
             return super().route(request, path_components)
-        model = apps.get_model(self.child_page_model)
+        [child_model] = self.subpage_types
+        model = apps.get_model(child_model)
         children = model.objects.child_of(self).select_related(*self.child_select_related)
         try:
             child = children.get(slug=path_components[0])
@@ -177,6 +184,20 @@ class IndexPageMixin:
             raise Http404 from error
         child._cached_parent_obj = self
         return child.route(request, path_components[1:])
+
+
+class IndexPage(IndexPageMixin, SearchablePage):
+    """The one list of a section under the home page (courses, lecturers, bases, programmes,
+    news): an introduction, then its children, all of its one `subpage_types`."""
+
+    introduction = models.TextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    parent_page_types = ["academy.HomePage"]
+    max_count = 1
+
+    class Meta:
+        abstract = True
 
 
 def with_renditions(field: str) -> Prefetch:
@@ -258,17 +279,11 @@ class StandardPage(SearchablePage):
         return self.introduction or streamfield_text(self.body)
 
 
-class NewsIndexPage(IndexPageMixin, SearchablePage):
+class NewsIndexPage(IndexPage):
     """The list of news, salons, brainstorms and events, newest first."""
 
-    child_page_model = "academy.NewsPage"
     child_select_related = ("image",)
-    introduction = models.TextField(_("introduction"), blank=True)
-
-    content_panels = [*Page.content_panels, FieldPanel("introduction")]
     subpage_types = ["academy.NewsPage"]
-    parent_page_types = ["academy.HomePage"]
-    max_count = 1
 
     class Meta:
         verbose_name = _("news index page")

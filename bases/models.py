@@ -14,7 +14,7 @@ from wagtail.search import index
 from academy.blocks import BaseStreamBlock
 from academy.models import (
     District,
-    IndexPageMixin,
+    IndexPage,
     SearchablePage,
     streamfield_text,
     with_renditions,
@@ -34,18 +34,11 @@ class BaseCategory(models.TextChoices):
     INSTITUTION = "institution", _("Public institution")
 
 
-class BaseIndexPage(IndexPageMixin, SearchablePage):
+class BaseIndexPage(IndexPage):
     """The map of training bases, filtered by district and category."""
 
-    child_page_model = "bases.BasePage"
     child_select_related = ("district", "photo")
-
-    introduction = models.TextField(_("introduction"), blank=True)
-
-    content_panels = [*Page.content_panels, FieldPanel("introduction")]
     subpage_types = ["bases.BasePage"]
-    parent_page_types = ["academy.HomePage"]
-    max_count = 1
 
     class Meta:
         verbose_name = _("training base index page")
@@ -57,7 +50,7 @@ class BaseIndexPage(IndexPageMixin, SearchablePage):
         if category:
             bases = bases.filter(category=category)
         districts = list(District.objects.all())
-        district = next((d for d in districts if d.slug == request.GET.get("district")), None)
+        district = self.slug_param(request, "district", districts)
         if district:
             bases = bases.filter(district=district)
         bases = bases.select_related("district").prefetch_related(with_renditions("photo"))

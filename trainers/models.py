@@ -8,7 +8,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
-from academy.models import IndexPageMixin, SearchablePage, Topic, with_renditions
+from academy.models import IndexPage, SearchablePage, Topic, with_renditions
 
 
 class TrainerCategory(models.TextChoices):
@@ -20,18 +20,11 @@ class TrainerCategory(models.TextChoices):
     MODEL_WORKER = "model_worker", _("Exemplary worker")
 
 
-class TrainerIndexPage(IndexPageMixin, SearchablePage):
+class TrainerIndexPage(IndexPage):
     """The lecturer pool, filtered by category and topic."""
 
-    child_page_model = "trainers.TrainerPage"
     child_select_related = ("photo",)
-
-    introduction = models.TextField(_("introduction"), blank=True)
-
-    content_panels = [*Page.content_panels, FieldPanel("introduction")]
     subpage_types = ["trainers.TrainerPage"]
-    parent_page_types = ["academy.HomePage"]
-    max_count = 1
 
     class Meta:
         verbose_name = _("lecturer index page")
@@ -43,7 +36,7 @@ class TrainerIndexPage(IndexPageMixin, SearchablePage):
         if category:
             trainers = trainers.filter(category=category)
         topics = list(Topic.objects.filter(trainers__isnull=False).distinct())
-        topic = next((t for t in topics if t.slug == request.GET.get("topic")), None)
+        topic = self.slug_param(request, "topic", topics)
         if topic:
             trainers = trainers.filter(topics=topic)
         trainers = trainers.prefetch_related(with_renditions("photo"))

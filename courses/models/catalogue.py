@@ -14,7 +14,7 @@ from wagtail.search import index
 
 from academy.blocks import BaseStreamBlock
 from academy.models import (
-    IndexPageMixin,
+    IndexPage,
     SearchablePage,
     Topic,
     streamfield_text,
@@ -32,18 +32,11 @@ class CourseFormat(models.TextChoices):
     BRAINSTORM = "brainstorm", _("Brainstorm")
 
 
-class CourseIndexPage(IndexPageMixin, SearchablePage):
+class CourseIndexPage(IndexPage):
     """The catalogue of courses, filtered by format and topic."""
 
-    child_page_model = "courses.CoursePage"
     child_select_related = ("base", "image")
-
-    introduction = models.TextField(_("introduction"), blank=True)
-
-    content_panels = [*Page.content_panels, FieldPanel("introduction")]
     subpage_types = ["courses.CoursePage"]
-    parent_page_types = ["academy.HomePage"]
-    max_count = 1
 
     class Meta:
         verbose_name = _("course index page")
@@ -55,7 +48,7 @@ class CourseIndexPage(IndexPageMixin, SearchablePage):
         if fmt:
             courses = courses.filter(format=fmt)
         topics = list(Topic.objects.filter(courses__isnull=False).distinct())
-        topic = next((t for t in topics if t.slug == request.GET.get("topic")), None)
+        topic = self.slug_param(request, "topic", topics)
         if topic:
             courses = courses.filter(topics=topic)
         courses = courses.select_related("base").prefetch_related(

@@ -17,21 +17,14 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from academy.blocks import BaseStreamBlock
-from academy.models import IndexPageMixin, SearchablePage, streamfield_text
+from academy.models import IndexPage, SearchablePage, streamfield_text
 from academy.validators import validate_office_phone
 
 
-class ProgrammeIndexPage(IndexPageMixin, SearchablePage):
+class ProgrammeIndexPage(IndexPage):
     """The list of training programmes with their open and upcoming cohorts."""
 
-    child_page_model = "courses.ProgrammePage"
-
-    introduction = models.TextField(_("introduction"), blank=True)
-
-    content_panels = [*Page.content_panels, FieldPanel("introduction")]
     subpage_types = ["courses.ProgrammePage"]
-    parent_page_types = ["academy.HomePage"]
-    max_count = 1
 
     class Meta:
         verbose_name = _("programme index page")
