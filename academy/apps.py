@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,3 +9,6 @@ class AcademyConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401
+        from .sqlite import use_wal_after_migrate
+
+        post_migrate.connect(use_wal_after_migrate, sender=self)

@@ -19,6 +19,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, connections
 
+from academy.sqlite import use_wal
+
 
 def run_together(count: int, work, *, refusals=(), timeout: float = 60) -> list[str]:
     """Run work(index) in `count` threads, each with its own connection, released at once.
@@ -50,11 +52,16 @@ def run_together(count: int, work, *, refusals=(), timeout: float = 60) -> list[
 
 
 def copy_test_database(path: Path) -> None:
-    """Write the in-memory test database, committed rows and all, to a file."""
+    """Write the in-memory test database, committed rows and all, to a file in WAL mode.
+
+    WAL is set here, once, before the processes connect: had each of them switched the file
+    on connecting, SQLite could refuse some with "database is locked" at once.
+    """
     connection.ensure_connection()
     target = sqlite3.connect(path)
     try:
         connection.connection.backup(target)
+        use_wal(target)
     finally:
         target.close()
 
@@ -68,6 +75,8 @@ import django
 
 django.setup()
 from django.db import connection, connections
+
+from academy.sqlite import use_wal
 
 {driver}
 

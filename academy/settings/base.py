@@ -104,7 +104,9 @@ WSGI_APPLICATION = "academy.wsgi.application"
 
 # SQLite is the embedded default: WAL lets readers run beside the writer, and IMMEDIATE
 # transactions take the write lock at BEGIN so two writers queue instead of failing with
-# "database is locked" half-way through.
+# "database is locked" half-way through. WAL is a property of the file, set once after
+# `migrate` (academy.sqlite), not at every connect: switching needs the file to itself, and
+# connections opening at once could fail with "database is locked" without waiting.
 SQLITE_PATH = BASE_DIR / "db.sqlite3"
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
@@ -113,9 +115,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": (
-            "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA busy_timeout=20000;"
-        ),
+        "init_command": "PRAGMA synchronous=NORMAL;PRAGMA busy_timeout=20000;",
     }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
