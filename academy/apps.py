@@ -1,14 +1,9 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class AcademyConfig(AppConfig):
+    """The project on top: settings, URLs, the home page and the demo data."""
+
     name = "academy"
     verbose_name = _("Academy")
-
-    def ready(self):
-        from . import signals  # noqa: F401
-        from .sqlite import use_wal_after_migrate
-
-        post_migrate.connect(use_wal_after_migrate, sender=self)

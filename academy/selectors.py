@@ -1,24 +1,23 @@
-"""Reads the home page and the figures share."""
+"""Reads the home page and the figures share: the top is the one place that knows every app."""
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 from wagtail.models import Page
 
-from .models import with_renditions
+from bases.models import TrainingBasePage
+from core.models import NewsPage, with_renditions
+from courses.models import CoursePage
+from lecturers.models import LecturerPage
 
 
 def site_figures() -> dict[str, int]:
     """Live counts of what the academy offers, straight from the database, in one query."""
-    from bases.models import BasePage
-    from courses.models import CoursePage
-    from trainers.models import TrainerPage
-
     names = {
         ContentType.objects.get_for_model(model).pk: name
         for name, model in (
             ("courses", CoursePage),
-            ("lecturers", TrainerPage),
-            ("bases", BasePage),
+            ("lecturers", LecturerPage),
+            ("bases", TrainingBasePage),
         )
     }
     counts = (
@@ -34,8 +33,6 @@ def site_figures() -> dict[str, int]:
 
 
 def featured_courses(limit: int = 6):
-    from courses.models import CoursePage
-
     return (
         CoursePage.objects.live()
         .filter(featured=True)
@@ -45,6 +42,4 @@ def featured_courses(limit: int = 6):
 
 
 def latest_news(limit: int = 5):
-    from .models import NewsPage
-
     return NewsPage.objects.live().order_by("-date", "-pk")[:limit]

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path, re_path
-from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 from wagtail import views as wagtail_views
@@ -10,9 +9,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.images.views.serve import ServeView
 
 from bookings.api import CohortViewSet
-
-from . import views
-from .cache import cache_anonymous_page
+from core import views
+from core.cache import cache_anonymous_page
 
 api_router = SimpleRouter()
 api_router.register("cohorts", CohortViewSet, basename="cohort")
@@ -21,7 +19,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include(api_router.urls)),
     # Calendar apps send no language and feeds are written in Chinese: outside i18n_patterns.
-    path("calendar/", include("bookings.calendar_urls")),
+    path("calendar/", include("bookings.calendars.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", include(wagtailadmin_urls)),
@@ -29,7 +27,6 @@ urlpatterns = [
     re_path(
         r"^images/([^/]*)/(\d*)/([^/]*)/[^/]*$", ServeView.as_view(), name="wagtailimages_serve"
     ),
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]
 
 # Chinese at the root, English under /en/: the language is in the URL, so whole pages can be

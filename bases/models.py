@@ -11,18 +11,18 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from academy.blocks import BaseStreamBlock
-from academy.models import (
+from core.blocks import BaseStreamBlock
+from core.models import (
     District,
     IndexPage,
     SearchablePage,
     streamfield_text,
     with_renditions,
 )
-from academy.validators import validate_office_phone
+from core.validators import validate_office_phone
 
 
-class BaseCategory(models.TextChoices):
+class TrainingBaseCategory(models.TextChoices):
     COMMUNITY = "community", _("Community")
     PARK = "park", _("Industrial park")
     BUSINESS_DISTRICT = "business_district", _("Business district")
@@ -34,19 +34,19 @@ class BaseCategory(models.TextChoices):
     INSTITUTION = "institution", _("Public institution")
 
 
-class BaseIndexPage(IndexPage):
+class TrainingBaseIndexPage(IndexPage):
     """The map of training bases, filtered by district and category."""
 
     child_select_related = ("district", "photo")
-    subpage_types = ["bases.BasePage"]
+    subpage_types = ["bases.TrainingBasePage"]
 
     class Meta:
         verbose_name = _("training base index page")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        bases = BasePage.objects.live().child_of(self)
-        category = self.choice_param(request, "category", BaseCategory)
+        bases = TrainingBasePage.objects.live().child_of(self)
+        category = self.choice_param(request, "category", TrainingBaseCategory)
         if category:
             bases = bases.filter(category=category)
         districts = list(District.objects.all())
@@ -57,20 +57,23 @@ class BaseIndexPage(IndexPage):
         context["bases_page"] = self.paginate(
             request, bases.order_by("district__sort_order", "title", "pk")
         )
-        context["categories"] = BaseCategory.choices
+        context["categories"] = TrainingBaseCategory.choices
         context["districts"] = districts
         context["current_category"] = category
         context["current_district"] = district
         return context
 
 
-class BasePage(SearchablePage):
+class TrainingBasePage(SearchablePage):
     """A training base: where it is, what it teaches, how many visitors it takes at once."""
+
+    # Apps above add sections to this page through this hook (core.sections).
+    section_hook = "register_base_page_section"
 
     district = models.ForeignKey(
         District, verbose_name=_("district"), on_delete=models.PROTECT, related_name="bases"
     )
-    category = models.CharField(_("category"), max_length=24, choices=BaseCategory.choices)
+    category = models.CharField(_("category"), max_length=24, choices=TrainingBaseCategory.choices)
     summary = models.TextField(_("summary"), max_length=500, blank=True)
     address = models.CharField(_("address"), max_length=200)
     latitude = models.DecimalField(
@@ -133,7 +136,7 @@ class BasePage(SearchablePage):
         index.FilterField("category"),
         index.FilterField("district_id"),
     ]
-    parent_page_types = ["bases.BaseIndexPage"]
+    parent_page_types = ["bases.TrainingBaseIndexPage"]
     subpage_types = []
 
     class Meta:
@@ -175,23 +178,21 @@ class BasePage(SearchablePage):
         return "https://uri.amap.com/marker?" + urlencode(query, safe=",")
 
     def get_context(self, request, *args, **kwargs):
-        from courses.models import CoursePage
-
         context = super().get_context(request, *args, **kwargs)
         context["gallery"] = self.gallery_images.prefetch_related(with_renditions("image"))
+        # The courses app's reverse relation: this app imports neither courses nor bookings.
         context["courses"] = (
-            CoursePage.objects.live()
-            .filter(base=self)
+            self.courses.live()
             .order_by("title")
-            .only("id", "title", "url_path", "path", "depth", "format", "study_hours")
+            .only("id", "title", "url_path", "path", "depth", "format", "study_hours", "base")
         )
         return context
 
 
-class BaseGalleryImage(Orderable):
+class TrainingBaseGalleryImage(Orderable):
     """A photo in a base's gallery."""
 
-    page = ParentalKey(BasePage, on_delete=models.CASCADE, related_name="gallery_images")
+    page = ParentalKey(TrainingBasePage, on_delete=models.CASCADE, related_name="gallery_images")
     image = models.ForeignKey(
         "wagtailimages.Image", verbose_name=_("image"), on_delete=models.CASCADE, related_name="+"
     )

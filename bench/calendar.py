@@ -49,18 +49,20 @@ def seed(events: int):
     from django.utils import timezone
     from wagtail.models import Page, Site
 
-    from academy.models import District, HomePage
-    from bases.models import BaseIndexPage, BasePage
-    from courses.models import Cohort, CourseIndexPage, ProgrammeIndexPage, ProgrammePage, Session
-    from trainers.models import TrainerIndexPage, TrainerPage
+    from academy.models import HomePage
+    from bases.models import TrainingBaseIndexPage, TrainingBasePage
+    from bookings.models import Cohort, ProgrammeIndexPage, ProgrammePage, Session
+    from core.models import District
+    from courses.models import CourseIndexPage
+    from lecturers.models import LecturerIndexPage, LecturerPage
 
     root = Page.objects.get(depth=1)
     home = root.add_child(instance=HomePage(title="烟台城市党建学院", slug="academy"))
     Site.objects.update(root_page=home)
     Page.objects.filter(depth=2).exclude(pk=home.pk).delete()
     district = District.objects.get(slug="zhifu")
-    base_index = home.add_child(instance=BaseIndexPage(title="名基地", slug="bases"))
-    trainer_index = home.add_child(instance=TrainerIndexPage(title="名师", slug="trainers"))
+    base_index = home.add_child(instance=TrainingBaseIndexPage(title="名基地", slug="bases"))
+    lecturer_index = home.add_child(instance=LecturerIndexPage(title="名师", slug="trainers"))
     home.add_child(instance=CourseIndexPage(title="名课", slug="courses"))
     programme_index = home.add_child(instance=ProgrammeIndexPage(title="培训班", slug="programmes"))
     programme = programme_index.add_child(
@@ -68,7 +70,7 @@ def seed(events: int):
     )
     bases = [
         base_index.add_child(
-            instance=BasePage(
+            instance=TrainingBasePage(
                 title=f"实训基地{n}",
                 slug=f"base-{n}",
                 district=district,
@@ -81,8 +83,8 @@ def seed(events: int):
         for n in range(20)
     ]
     lecturers = [
-        trainer_index.add_child(
-            instance=TrainerPage(title=f"讲师{n}", slug=f"lecturer-{n}", category="expert")
+        lecturer_index.add_child(
+            instance=LecturerPage(title=f"讲师{n}", slug=f"lecturer-{n}", category="expert")
         )
         for n in range(40)
     ]
@@ -113,7 +115,7 @@ def seed(events: int):
     )
     through = Session.lecturers.through
     through.objects.bulk_create(
-        through(session_id=session.pk, trainerpage_id=lecturers[(n + k) % len(lecturers)].pk)
+        through(session_id=session.pk, lecturerpage_id=lecturers[(n + k) % len(lecturers)].pk)
         for n, session in enumerate(sessions)
         for k in (0, 1)
     )
@@ -147,8 +149,8 @@ def main() -> None:
         from django.urls import reverse
         from django.utils import translation
 
-        from academy.cache import CALENDAR_GENERATION_KEY, bump_generation
         from bookings import calendars
+        from core.cache import CALENDAR_GENERATION_KEY, bump_generation
 
         cohort = seed(options.events)
         client = Client()

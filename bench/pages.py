@@ -86,11 +86,11 @@ import django, wagtail
 from django.db import connection
 from wagtail.models import Page
 from courses.models import CoursePage
-from trainers.models import TrainerPage
-from bases.models import BasePage
+from lecturers.models import LecturerPage
+from bases.models import TrainingBasePage
 
 out = {"pages": Page.objects.live().count(), "urls": {}, "counts": {}}
-for key, model in (("course", CoursePage), ("lecturer", TrainerPage), ("base", BasePage)):
+for key, model in (("course", CoursePage), ("lecturer", LecturerPage), ("base", TrainingBasePage)):
     pages = model.objects.live().public().order_by("pk")
     count = pages.count()
     out["counts"][key] = count

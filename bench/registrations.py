@@ -116,7 +116,7 @@ import datetime, json, os, sys
 import django, gunicorn, wagtail
 from django.db import connection
 from django.utils import timezone
-from courses.models import Cohort, ProgrammePage
+from bookings.models import Cohort, ProgrammePage
 
 programme = ProgrammePage.objects.live().order_by("pk").first()
 if programme is None:

@@ -1,6 +1,6 @@
 """An SMS backend that sends nothing, for the registration benchmark.
 
-``bookings.notifications.ConsoleSMSBackend`` would log every message and ``MemorySMSBackend``
+``core.sms.ConsoleSMSBackend`` would log every message and ``MemorySMSBackend``
 keeps them all in memory; this one lets the notice be rendered and "sent" at no further cost.
 """
 

@@ -1,44 +1,34 @@
 """JSON API for the WeChat mini-program and the check-in scanner: cohorts and registrations."""
 
-from django.conf import settings
 from django.db.models import Prefetch
-from django.http import Http404
-from django.utils import timezone, translation
-from django.utils.cache import patch_vary_headers
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
-from django.utils.translation.trans_real import parse_accept_lang_header
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import (
     OpenApiResponse,
-    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
-from academy.validators import normalize_digits, validate_id_number, validate_mobile
-from courses.models import Cohort
-from courses.selectors import cohorts_with_seats, seats_left, session_queryset
+from core.api import (
+    BAD_REQUEST,
+    AcceptLanguageMixin,
+    ErrorSerializer,
+    NormalisedCharField,
+    PayloadTooLarge,
+    TooManyRequests,
+    api_exception_handler,
+    check_body_size,
+)
+from core.ratelimit import too_many_attempts
+from core.validators import validate_id_number, validate_mobile
 
-from .models import Registration
-from .ratelimit import too_many_attempts
+from .models import Cohort, Registration
+from .selectors import cohorts_with_seats, seats_left, session_queryset
 from .services import Applicant, BookingError, register
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = _("The request body is too large.")
-    default_code = "payload_too_large"
-
-
-class TooManyRequests(exceptions.APIException):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_detail = _("Too many attempts from this network or number. Please wait a few minutes.")
-    default_code = "too_many_requests"
 
 
 class RegistrationConflict(exceptions.APIException):
@@ -47,58 +37,6 @@ class RegistrationConflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("The registration could not be completed.")
     default_code = "booking_error"
-
-
-def api_exception_handler(exc, context):
-    """DRF's handler, with the `code` that ErrorSerializer promises next to every `detail`.
-
-    Validation errors keep DRF's shape, a list of messages per field (FieldErrorsSerializer).
-    """
-    if isinstance(exc, Http404):
-        # DRF would pass on get_object_or_404's "No Cohort matches the given query.": English,
-        # whatever the language, and naming a model.
-        exc = exceptions.NotFound()
-    response = exception_handler(exc, context)
-    if response is None or isinstance(exc, exceptions.ValidationError):
-        return response
-    detail = response.data["detail"]
-    response.data = {"detail": str(detail), "code": detail.code}
-    return response
-
-
-def accepted_language(request) -> str:
-    """The first language of the client's Accept-Language that the site has; else Chinese.
-
-    As LocaleMiddleware does, less the language cookie: an API client's language is its header,
-    and a response that followed a cookie would need `Vary: Cookie` as well.
-    """
-    for code, _quality in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
-        if code == "*":
-            break
-        try:
-            return translation.get_supported_language_variant(code)
-        except LookupError:
-            continue
-    return settings.LANGUAGE_CODE
-
-
-class AcceptLanguageMixin:
-    """Messages (and the site URLs in bodies) in the language the client's header asks for.
-
-    LocaleMiddleware cannot do it: with `i18n_patterns(prefix_default_language=False)` it gives
-    every path without a language prefix, /api/ included, the default language.
-    """
-
-    def initial(self, request, *args, **kwargs):
-        translation.activate(accepted_language(request))
-        request.LANGUAGE_CODE = translation.get_language()
-        super().initial(request, *args, **kwargs)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        patch_vary_headers(response, ["Accept-Language"])
-        response.headers["Content-Language"] = translation.get_language()
-        return response
 
 
 class SessionSerializer(serializers.Serializer):
@@ -159,13 +97,6 @@ class CohortDetailSerializer(CohortSerializer):
         fields = [*CohortSerializer.Meta.fields, "sessions"]
 
 
-class NormalisedCharField(serializers.CharField):
-    """Full-width digits and letters to ASCII, spaces and dashes removed."""
-
-    def to_internal_value(self, data):
-        return normalize_digits(super().to_internal_value(data))
-
-
 # Wagtail's catalog, before DRF's in INSTALLED_APPS, translates this as "必需字段"; the project's
 # catalog (LOCALE_PATHS) wins over both, site-wide. Marked so that makemessages keeps the entry.
 gettext_noop("This field is required.")
@@ -214,33 +145,6 @@ class RegistrationResultSerializer(serializers.Serializer):
     manage_url = serializers.URLField()
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
-
-
-class FieldErrorsSerializer(serializers.Serializer):
-    """Documentation only: messages by field name, `non_field_errors` for the whole body."""
-
-
-class FieldErrorsSchema(OpenApiSerializerExtension):
-    target_class = FieldErrorsSerializer
-
-    def map_serializer(self, auto_schema, direction):
-        return {
-            "type": "object",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        }
-
-
-BAD_REQUEST = OpenApiResponse(
-    PolymorphicProxySerializer(
-        component_name="BadRequest",
-        serializers=[FieldErrorsSerializer, ErrorSerializer],
-        resource_type_field_name=None,
-    ),
-    description=_("Messages by field, or one message for a body that is not a JSON object."),
-)
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description=_("No such cohort."))
 
 
@@ -280,12 +184,7 @@ class CohortViewSet(
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > settings.API_MAX_BODY_BYTES:
-            raise PayloadTooLarge()
+        check_body_size(request)
 
     @extend_schema(
         request=RegistrationRequestSerializer,
@@ -327,8 +226,3 @@ class CohortViewSet(
             },
             status=status.HTTP_201_CREATED,
         )
-
-
-def public_api_only(endpoints, **kwargs):
-    """drf-spectacular hook: document the public API, not Wagtail's internal admin API."""
-    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]

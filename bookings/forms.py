@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from academy.validators import (
+from core.validators import (
     normalize_digits,
     validate_id_number,
     validate_mobile,

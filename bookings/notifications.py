@@ -10,7 +10,6 @@ A confirmation mail carries the cohort's sessions as an invitation (METHOD:REQUE
 cancellation mail cancels them (METHOD:CANCEL), so mail clients put them in or take them out.
 """
 
-import logging
 from email.mime.text import MIMEText
 from email.utils import parseaddr
 from enum import StrEnum
@@ -20,19 +19,20 @@ from django.core.mail import EmailMessage
 from django.db import router, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
-from academy.validators import mask_phone
+from core.sms import sms_backend
+
+from .calendars import build as calendars
+from .models.registrations import Registration
 
 try:
     from django.tasks import task
 except ImportError:  # Django < 6.0: the backport
     from django_tasks import task
-
-logger = logging.getLogger(__name__)
 
 
 class Notice(StrEnum):
@@ -107,10 +107,6 @@ def queues_in_transaction() -> bool:
     django-tasks-db enqueues with a plain `DBTaskResult.objects.create()`, no transaction of its
     own: on the same database it joins the caller's transaction.
     """
-    from django_tasks_db.models import DBTaskResult
-
-    from .models import Registration
-
     return isinstance(send_notice.get_backend(), DatabaseBackend) and router.db_for_write(
         DBTaskResult
     ) == router.db_for_write(Registration)
@@ -123,8 +119,6 @@ def enqueue_messages(messages: list[tuple[int, str, str]]) -> None:
 
 def resent_later(result) -> bool:
     """Whether a newer task row carries the same message: it was queued again after this one."""
-    from django_tasks_db.models import DBTaskResult
-
     return DBTaskResult.objects.filter(
         task_path=result.task_path,
         args_kwargs__args=result.args_kwargs["args"],
@@ -139,8 +133,6 @@ def resend_failed(task_results) -> int:
     Only a message's latest attempt is queued: a second click on "resend" (or two staff at
     once: the rows are locked) finds the new row and sends nothing twice.
     """
-    from django_tasks_db.models import DBTaskResult
-
     with transaction.atomic():
         failed = (
             DBTaskResult.objects.select_for_update()
@@ -161,8 +153,6 @@ def resend_failed(task_results) -> int:
 @task()
 def send_notice(registration_id: int, notice: str, channel: str) -> bool:
     """Send one message of a notice; False if there is no longer anyone to send it to."""
-    from .models import Registration
-
     channel = Channel(channel)
     # Only what the texts and the invitation use: a whole programme page row per registration
     # (Wagtail's page columns and the body) was a third of a registration's CPU time.
@@ -206,8 +196,6 @@ def invitation_method(registration, notice: str) -> str | None:
 
 def calendar_attachment(registration, notice: str) -> MIMEText | None:
     """The cohort's sessions as an iTIP invitation or cancellation, or None for other notices."""
-    from . import calendars
-
     method = invitation_method(registration, notice)
     if method is None:
         return None
@@ -230,23 +218,3 @@ def calendar_attachment(registration, notice: str) -> MIMEText | None:
     part.set_param("method", method)
     part.add_header("Content-Disposition", "attachment", filename="invite.ics")
     return part
-
-
-def sms_backend():
-    return import_string(settings.SMS_BACKEND)()
-
-
-class ConsoleSMSBackend:
-    """Writes text messages to the log, phone masked; replace with a provider's backend."""
-
-    def send(self, phone: str, message: str) -> None:
-        logger.info("SMS to %s: %s", mask_phone(phone), message)
-
-
-class MemorySMSBackend:
-    """Keeps messages in memory, for tests."""
-
-    outbox: list[tuple[str, str]] = []
-
-    def send(self, phone: str, message: str) -> None:
-        self.outbox.append((phone, message))

@@ -2,8 +2,9 @@
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from academy.cache import bump_calendar_generation
-from courses.models import Cohort, Session
+from core.cache import bump_calendar_generation
+
+from .models import Cohort, Session
 
 for model in (Cohort, Session):
     post_save.connect(bump_calendar_generation, sender=model, dispatch_uid=f"calendar-save-{model}")

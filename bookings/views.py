@@ -9,12 +9,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from courses.models import Cohort
-from courses.selectors import cohorts_with_seats, seats_left, timetable
+from core.ratelimit import too_many_attempts
 
 from .forms import GroupContactForm, LookupForm, RegistrationForm, trainee_formset
-from .models import Registration
-from .ratelimit import too_many_attempts
+from .models import Cohort, Registration
+from .selectors import cohorts_with_seats, seats_left, timetable
 from .services import (
     BookingError,
     cancel_registration,
@@ -67,7 +66,7 @@ def cohort_page(request, programme, cohort_id: int):
         else:
             status = 400
     context = cohort_context(request, programme, cohort) | {"form": form}
-    return TemplateResponse(request, "courses/cohort_page.html", context, status=status)
+    return TemplateResponse(request, "bookings/cohort_page.html", context, status=status)
 
 
 @never_cache

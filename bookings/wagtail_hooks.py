@@ -1,18 +1,34 @@
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django_tasks_db.models import DBTaskResult
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
-from .admin_views import (
+from .admin.notices import NoticeTaskPermissionPolicy, NoticeTaskViewSet, ResendNoticesBulkAction
+from .admin.registrations import (
     ApproveRegistrationsBulkAction,
     RefuseDeletingRegistrationsBulkAction,
     RegistrationPermissionPolicy,
+    RegistrationViewSet,
     RejectRegistrationsBulkAction,
-    TrainingGroup,
+)
+from .admin.timetable import (
+    CohortDeleteBulkAction,
+    CohortViewSet,
+    SessionDeleteBulkAction,
+    SessionViewSet,
 )
 from .models import Registration
-from .notice_admin import NoticeTaskPermissionPolicy, ResendNoticesBulkAction
+
+
+class TrainingGroup(SnippetViewSetGroup):
+    items = (CohortViewSet, SessionViewSet, RegistrationViewSet, NoticeTaskViewSet)
+    menu_icon = "calendar-alt"
+    menu_label = _("Training")
+    menu_name = "training"
+
 
 # Before the viewsets are registered, which would otherwise create the default policies.
 register_permission_policy(Registration, RegistrationPermissionPolicy(Registration))
@@ -23,12 +39,15 @@ register_snippet(TrainingGroup)
 hooks.register("register_bulk_action", ApproveRegistrationsBulkAction)
 hooks.register("register_bulk_action", RejectRegistrationsBulkAction)
 hooks.register("register_bulk_action", ResendNoticesBulkAction)
-# After wagtail.snippets' Delete (order 0): the registry keeps the last action of a type.
+# After wagtail.snippets' Delete (order 0): the registry keeps the last action of a type, so
+# these replace it for registrations, cohorts and sessions.
 hooks.register("register_bulk_action", RefuseDeletingRegistrationsBulkAction, order=1)
+hooks.register("register_bulk_action", CohortDeleteBulkAction, order=1)
+hooks.register("register_bulk_action", SessionDeleteBulkAction, order=1)
 
 
 @hooks.register("register_log_actions")
-def register_registration_log_actions(actions):
+def register_log_actions(actions):
     actions.register_action(
         "bookings.registration.approve", _("Approve registration"), _("Registration approved")
     )
@@ -37,4 +56,33 @@ def register_registration_log_actions(actions):
     )
     actions.register_action(
         "bookings.registration.cancel", _("Cancel registration"), _("Registration cancelled")
+    )
+    actions.register_action("bookings.session.cancel", _("Cancel session"), _("Session cancelled"))
+    actions.register_action("bookings.session.restore", _("Restore session"), _("Session restored"))
+
+
+def calendar_section(request, page, *, url_name: str, heading: str, heading_id: str) -> str:
+    context = {"page": page, "url_name": url_name, "heading": heading, "heading_id": heading_id}
+    return render_to_string("bookings/includes/calendar_section.html", context, request=request)
+
+
+@hooks.register("register_lecturer_page_section")
+def lecturer_calendar(request, page) -> str:
+    return calendar_section(
+        request,
+        page,
+        url_name="calendar:lecturer",
+        heading=_("Teaching calendar"),
+        heading_id="lecturer-calendar",
+    )
+
+
+@hooks.register("register_base_page_section")
+def base_calendar(request, page) -> str:
+    return calendar_section(
+        request,
+        page,
+        url_name="calendar:base",
+        heading=_("Sessions calendar"),
+        heading_id="base-calendar",
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, connections
 
-from academy.sqlite import use_wal
+from core.sqlite import use_wal
 
 
 def run_together(count: int, work, *, refusals=(), timeout: float = 60) -> list[str]:
@@ -76,7 +76,7 @@ import django
 django.setup()
 from django.db import connection, connections
 
-from academy.sqlite import use_wal
+from core.sqlite import use_wal
 
 {driver}
 

@@ -6,11 +6,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page, Site
 
-from academy.models import AcademySettings, HomePage, NewsIndexPage
-from bases.models import BaseIndexPage
+from academy.models import HomePage
+from bases.models import TrainingBaseIndexPage
+from core.models import AcademySettings, NewsIndexPage
 from courses.models import CourseIndexPage
+from lecturers.models import LecturerIndexPage
 from tests.factories import SuperuserFactory
-from trainers.models import TrainerIndexPage
 
 
 @pytest.fixture(autouse=True)
@@ -39,8 +40,8 @@ def site_tree(db):
     tree = SimpleNamespace(
         home=home,
         courses=home.add_child(instance=CourseIndexPage(title="名课", slug="courses")),
-        trainers=home.add_child(instance=TrainerIndexPage(title="名师", slug="trainers")),
-        bases=home.add_child(instance=BaseIndexPage(title="名基地", slug="bases")),
+        lecturers=home.add_child(instance=LecturerIndexPage(title="名师", slug="trainers")),
+        bases=home.add_child(instance=TrainingBaseIndexPage(title="名基地", slug="bases")),
         news=home.add_child(instance=NewsIndexPage(title="动态", slug="news")),
     )
     cache.clear()

@@ -15,9 +15,15 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 
-from academy.models import (
+from academy.models import HomePage
+from bases.models import (
+    TrainingBaseCategory,
+    TrainingBaseGalleryImage,
+    TrainingBaseIndexPage,
+    TrainingBasePage,
+)
+from core.models import (
     District,
-    HomePage,
     NewsIndexPage,
     NewsPage,
     Organisation,
@@ -25,10 +31,9 @@ from academy.models import (
     Topic,
     User,
 )
-from academy.validators import credit_code_check_char
-from bases.models import BaseCategory, BaseGalleryImage, BaseIndexPage, BasePage
+from core.validators import credit_code_check_char
 from courses.models import CourseFormat, CourseIndexPage, CourseMaterial, CoursePage
-from trainers.models import TrainerCategory, TrainerIndexPage, TrainerPage
+from lecturers.models import LecturerCategory, LecturerIndexPage, LecturerPage
 
 
 def valid_credit_code(serial: int) -> str:
@@ -113,29 +118,29 @@ class StandardPageFactory(PageFactory):
     introduction = "烟台城市党建学院简介。"
 
 
-class TrainerPageFactory(PageFactory):
+class LecturerPageFactory(PageFactory):
     class Meta:
-        model = TrainerPage
+        model = LecturerPage
 
-    parent = factory.LazyFunction(lambda: TrainerIndexPage.objects.get())
+    parent = factory.LazyFunction(lambda: LecturerIndexPage.objects.get())
     title = factory.Sequence(lambda n: f"讲师{n}")
     slug = factory.Sequence(lambda n: f"lecturer-{n}")
-    category = TrainerCategory.EXPERT
+    category = LecturerCategory.EXPERT
     job_title = "教授"
     unit = "中共烟台市委党校"
     biography = "<p>长期从事党的建设研究。</p>"
     photo = factory.SubFactory(ImageFactory)
 
 
-class BasePageFactory(PageFactory):
+class TrainingBasePageFactory(PageFactory):
     class Meta:
-        model = BasePage
+        model = TrainingBasePage
 
-    parent = factory.LazyFunction(lambda: BaseIndexPage.objects.get())
+    parent = factory.LazyFunction(lambda: TrainingBaseIndexPage.objects.get())
     title = factory.Sequence(lambda n: f"实训点{n}")
     slug = factory.Sequence(lambda n: f"base-{n}")
     district = factory.LazyFunction(lambda: District.objects.get(slug="zhifu"))
-    category = BaseCategory.COMMUNITY
+    category = TrainingBaseCategory.COMMUNITY
     address = "烟台市芝罘区南大街1号"
     summary = "社区党群服务中心。"
     photo = factory.SubFactory(ImageFactory)
@@ -166,10 +171,10 @@ class NewsPageFactory(PageFactory):
     image = factory.SubFactory(ImageFactory)
 
 
-def gallery(count: int) -> list[BaseGalleryImage]:
-    """Unsaved gallery rows for `BasePageFactory(gallery_images=...)`."""
+def gallery(count: int) -> list[TrainingBaseGalleryImage]:
+    """Unsaved gallery rows for `TrainingBasePageFactory(gallery_images=...)`."""
     return [
-        BaseGalleryImage(image=ImageFactory(), caption=f"现场照片{i}", sort_order=i)
+        TrainingBaseGalleryImage(image=ImageFactory(), caption=f"现场照片{i}", sort_order=i)
         for i in range(count)
     ]
 
@@ -184,8 +189,8 @@ def materials(count: int) -> list[CourseMaterial]:
 
 def rich_course(**kwargs) -> CoursePage:
     """A course as the catalogue shows it: image, two lecturers with photos, topics, a base."""
-    kwargs.setdefault("lecturers", [TrainerPageFactory(), TrainerPageFactory()])
+    kwargs.setdefault("lecturers", [LecturerPageFactory(), LecturerPageFactory()])
     kwargs.setdefault("topics", [TopicFactory(), TopicFactory()])
-    kwargs.setdefault("base", BasePageFactory(gallery_images=gallery(2)))
+    kwargs.setdefault("base", TrainingBasePageFactory(gallery_images=gallery(2)))
     kwargs.setdefault("materials", materials(1))
     return CoursePageFactory(**kwargs)

@@ -10,7 +10,8 @@ seeder again creates nothing.
 Timetables use real courses of a fitting format, taught by the course's lecturers, at the course's
 training base or in one of the academy's rooms. A schedule of who and what is busy when (loaded
 from the database first) keeps a lecturer, a base or a room from being booked twice at once, by
-the rule of ``courses.services``: a room is one name at one place (a base, or the academy).
+the rule of ``bookings.services.timetable``: a room is one name at one place (a base, or the
+academy).
 
 Trainees come from deterministic pools of people: the staff of the seeded organisations and of
 communities, villages and sub-districts of Yantai, and visiting delegations from other cities.
@@ -30,12 +31,21 @@ from django.db import connections, router, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from academy.models import District, Organisation
-from academy.validators import id_number_check_char
-from bases.models import BasePage
+from bases.models import TrainingBasePage
 from bookings import services
-from bookings.models import Registration, RegistrationGroup, new_code, new_token
-from courses.models import Cohort, CoursePage, ProgrammeIndexPage, ProgrammePage, Session
+from bookings.models import (
+    Cohort,
+    ProgrammeIndexPage,
+    ProgrammePage,
+    Registration,
+    RegistrationGroup,
+    Session,
+    new_code,
+)
+from core.models import District, Organisation
+from core.tokens import new_token
+from core.validators import id_number_check_char
+from courses.models import CoursePage
 
 from . import data
 from .pages import bulk_add_children, children_slugs
@@ -84,7 +94,7 @@ def quiet_settings() -> dict:
     return {
         "TASKS": {"default": {"BACKEND": f"{tasks}.backends.dummy.DummyBackend"}},
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "SMS_BACKEND": "bookings.notifications.MemorySMSBackend",
+        "SMS_BACKEND": "core.sms.MemorySMSBackend",
     }
 
 
@@ -168,8 +178,8 @@ class Schedule:
         schedule = cls()
         through = Session.lecturers.through
         lecturers = defaultdict(list)
-        for session_id, trainer_id in through.objects.values_list("session_id", "trainerpage_id"):
-            lecturers[session_id].append(trainer_id)
+        for session_id, lecturer_id in through.objects.values_list("session_id", "lecturerpage_id"):
+            lecturers[session_id].append(lecturer_id)
         for pk, start, end, base_id, room in Session.objects.values_list(
             "pk", "starts_at", "ends_at", "base_id", "room"
         ):
@@ -192,7 +202,7 @@ def holiday_week(monday: date) -> bool:
 
 
 def session_keys(lecturer_ids, base_id, room) -> list:
-    """What a session books, as ``courses.services.session_conflicts`` compares it."""
+    """What a session books, as ``bookings.services.timetable.session_conflicts`` compares it."""
     keys = [("lecturer", pk) for pk in lecturer_ids]
     if base_id:
         keys.append(("base", base_id))
@@ -442,10 +452,10 @@ class ProgrammeSeeder:
     def course_infos(self) -> dict[str, list[CourseInfo]]:
         lecturers = defaultdict(list)
         through = CoursePage.lecturers.through
-        for course_id, trainer_id in through.objects.filter(trainerpage__live=True).values_list(
-            "coursepage_id", "trainerpage_id"
+        for course_id, lecturer_id in through.objects.filter(lecturerpage__live=True).values_list(
+            "coursepage_id", "lecturerpage_id"
         ):
-            lecturers[course_id].append(trainer_id)
+            lecturers[course_id].append(lecturer_id)
         topics = defaultdict(set)
         for course_id, name in CoursePage.topics.through.objects.values_list(
             "coursepage_id", "topic__name"
@@ -453,7 +463,7 @@ class ProgrammeSeeder:
             topics[course_id].add(name)
         bases = {
             pk: (cap, d)
-            for pk, cap, d in BasePage.objects.values_list("pk", "capacity", "district_id")
+            for pk, cap, d in TrainingBasePage.objects.values_list("pk", "capacity", "district_id")
         }
         by_format = defaultdict(list)
         for pk, fmt, base_id in (

@@ -29,31 +29,34 @@ from wagtail.models import Page, ReferenceIndex, Site
 from wagtail.search.backends import get_search_backend
 from wagtail.search.models import IndexEntry
 
-from academy.cache import bump_generation
-from academy.models import (
+from academy.models import HomePage
+from bases.models import (
+    TrainingBaseCategory,
+    TrainingBaseGalleryImage,
+    TrainingBaseIndexPage,
+    TrainingBasePage,
+)
+from bookings.models import (
+    Cohort,
+    ProgrammeIndexPage,
+    ProgrammePage,
+    Registration,
+    RegistrationGroup,
+    Session,
+)
+from core.cache import bump_generation
+from core.models import (
     AcademySettings,
     District,
-    HomePage,
     NewsIndexPage,
     NewsPage,
     Organisation,
     StandardPage,
     Topic,
 )
-from academy.validators import credit_code_check_char
-from bases.models import BaseCategory, BaseGalleryImage, BaseIndexPage, BasePage
-from bookings.models import Registration, RegistrationGroup
-from courses.models import (
-    Cohort,
-    CourseFormat,
-    CourseIndexPage,
-    CourseMaterial,
-    CoursePage,
-    ProgrammeIndexPage,
-    ProgrammePage,
-    Session,
-)
-from trainers.models import TrainerCategory, TrainerIndexPage, TrainerPage
+from core.validators import credit_code_check_char
+from courses.models import CourseFormat, CourseIndexPage, CourseMaterial, CoursePage
+from lecturers.models import LecturerCategory, LecturerIndexPage, LecturerPage
 
 from . import data, media
 from .pages import bulk_add_children, children_slugs
@@ -73,8 +76,8 @@ FEATURED_COURSES = 8  # in all, whatever the scale
 INDEX_MODELS = {
     "courses": CourseIndexPage,
     "programmes": ProgrammeIndexPage,
-    "trainers": TrainerIndexPage,
-    "bases": BaseIndexPage,
+    "trainers": LecturerIndexPage,
+    "bases": TrainingBaseIndexPage,
     "news": NewsIndexPage,
 }
 PAGE_MODELS = [
@@ -82,11 +85,11 @@ PAGE_MODELS = [
     StandardPage,
     CourseIndexPage,
     ProgrammeIndexPage,
-    TrainerIndexPage,
-    BaseIndexPage,
+    LecturerIndexPage,
+    TrainingBaseIndexPage,
     NewsIndexPage,
-    TrainerPage,
-    BasePage,
+    LecturerPage,
+    TrainingBasePage,
     CoursePage,
     ProgrammePage,
     NewsPage,
@@ -170,7 +173,7 @@ class DemoSeeder:
                 raise RuntimeError(
                     f"首页下的 /{slug}/ 不是 {model.__name__}，无法在其下生成演示数据。"
                 )
-        self.trainers(indexes["trainers"], topics, pools)
+        self.lecturers(indexes["trainers"], topics, pools)
         self.bases(indexes["bases"], pools)
         self.courses(indexes["courses"], topics, pools)
         self.news(indexes["news"], topics, pools)
@@ -498,7 +501,7 @@ class DemoSeeder:
         """(job title, unit) for a lecturer of the category."""
         d = district.name
         street = rng.choice(data.STREETS[district.slug])
-        C = TrainerCategory
+        C = LecturerCategory
         if category == C.EXPERT:
             return rng.choice(data.EXPERT_TITLES), rng.choice(data.UNIVERSITIES) + rng.choice(
                 data.EXPERT_DEPTS
@@ -544,9 +547,9 @@ class DemoSeeder:
             f"<p>{name}，{unit}{job}。{opening}。{first}；{second}。</p><p>{teaching}{honour}</p>"
         )
 
-    def trainers(self, index: TrainerIndexPage, topics: list[Topic], pools: Pools) -> None:
+    def lecturers(self, index: LecturerIndexPage, topics: list[Topic], pools: Pools) -> None:
         total = LECTURERS * self.scale
-        rng = self.rng("trainers")
+        rng = self.rng("lecturers")
         existing = children_slugs(index)
         seen: set[str] = set()
         pages, topic_links = [], []
@@ -564,7 +567,7 @@ class DemoSeeder:
                 bar.update()
                 if slug in existing:
                     continue
-                page = TrainerPage(
+                page = LecturerPage(
                     title=name,
                     slug=slug,
                     category=category,
@@ -579,9 +582,11 @@ class DemoSeeder:
                 topic_links.append((page, chosen))
             bar.set_postfix_str("写入数据库")
             bulk_add_children(index, pages)
-            self.link_m2m(TrainerPage, "topics", [(p, [t.pk for t in ts]) for p, ts in topic_links])
+            self.link_m2m(
+                LecturerPage, "topics", [(p, [t.pk for t in ts]) for p, ts in topic_links]
+            )
         self.created["lecturers"] += len(pages)
-        self.queue_for_index(TrainerPage, pages)
+        self.queue_for_index(LecturerPage, pages)
 
     @staticmethod
     def link_m2m(model, field_name: str, links) -> None:
@@ -602,7 +607,7 @@ class DemoSeeder:
         d = district.name
         community = rng.choice(data.COMMUNITIES)
         brand = rng.choice(data.BRANDS)
-        C = BaseCategory
+        C = TrainingBaseCategory
         options = {
             C.COMMUNITY: [
                 f"{d}{street}{community}社区党群服务中心",
@@ -658,7 +663,7 @@ class DemoSeeder:
         value = min(max(centre + rng.gauss(0, 0.035), bounds[0] + 0.001), bounds[1] - 0.001)
         return Decimal(f"{value:.6f}")
 
-    def bases(self, index: BaseIndexPage, pools: Pools) -> None:
+    def bases(self, index: TrainingBaseIndexPage, pools: Pools) -> None:
         total = BASES if self.scale == 1 else BASES_PER_SCALE_UNIT * self.scale
         rng = self.rng("bases")
         existing = children_slugs(index)
@@ -697,7 +702,7 @@ class DemoSeeder:
                 if i % 3 == 0:
                     images = rng.sample(pools.scenes, rng.randint(2, 3))
                     gallery = [(img, rng.choice(data.GALLERY_CAPTIONS)) for img in images]
-                page = BasePage(
+                page = TrainingBasePage(
                     title=title,
                     slug=slug,
                     district=district,
@@ -722,14 +727,16 @@ class DemoSeeder:
             bar.set_postfix_str("写入数据库")
             bulk_add_children(index, pages)
             rows = [
-                BaseGalleryImage(page_id=page.pk, image=image, caption=caption, sort_order=n)
+                TrainingBaseGalleryImage(
+                    page_id=page.pk, image=image, caption=caption, sort_order=n
+                )
                 for page, gallery in galleries
                 for n, (image, caption) in enumerate(gallery)
             ]
-            BaseGalleryImage.objects.bulk_create(rows, batch_size=500)
+            TrainingBaseGalleryImage.objects.bulk_create(rows, batch_size=500)
         self.created["bases"] += len(pages)
         self.created["gallery images"] += len(rows)
-        self.queue_for_index(BasePage, pages)
+        self.queue_for_index(TrainingBasePage, pages)
 
     # -- courses -----------------------------------------------------------------------------------
 
@@ -777,8 +784,8 @@ class DemoSeeder:
         total = COURSES * self.scale
         rng = self.rng("courses")
         existing = children_slugs(index)
-        lecturers = list(TrainerPage.objects.live().order_by("path").values_list("pk", flat=True))
-        bases = list(BasePage.objects.live().order_by("path").values_list("pk", "title"))
+        lecturers = list(LecturerPage.objects.live().order_by("path").values_list("pk", flat=True))
+        bases = list(TrainingBasePage.objects.live().order_by("path").values_list("pk", "title"))
         if not lecturers or not bases:
             raise RuntimeError("Lecturers and bases must exist before courses.")
         seen: set[str] = set()
@@ -985,9 +992,9 @@ def content_counts() -> list[tuple[str, int]]:
         ("专题", Topic.objects.count()),
         ("单位与社会组织", Organisation.objects.count()),
         ("  其中有信用代码", Organisation.objects.exclude(credit_code="").count()),
-        ("讲师", TrainerPage.objects.live().count()),
-        ("实训基地", BasePage.objects.live().count()),
-        ("  基地图集照片", BaseGalleryImage.objects.count()),
+        ("讲师", LecturerPage.objects.live().count()),
+        ("实训基地", TrainingBasePage.objects.live().count()),
+        ("  基地图集照片", TrainingBaseGalleryImage.objects.count()),
         ("课程", live_courses.count()),
         ("  首页推荐", live_courses.filter(featured=True).count()),
         ("  现场教学", live_courses.filter(format=CourseFormat.ONSITE).count()),

@@ -23,16 +23,16 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# The project's apps, top layer first (README: Architecture); each imports only those below it.
 INSTALLED_APPS = [
     "academy",
-    "courses",
-    "trainers",
-    "bases",
     "bookings",
-    "wagtail.contrib.forms",
+    "courses",
+    "lecturers",
+    "bases",
+    "core",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
-    "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
     "wagtail.snippets",
@@ -48,7 +48,6 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -105,7 +104,7 @@ WSGI_APPLICATION = "academy.wsgi.application"
 # SQLite is the embedded default: WAL lets readers run beside the writer, and IMMEDIATE
 # transactions take the write lock at BEGIN so two writers queue instead of failing with
 # "database is locked" half-way through. WAL is a property of the file, set once after
-# `migrate` (academy.sqlite), not at every connect: switching needs the file to itself, and
+# `migrate` (core.sqlite), not at every connect: switching needs the file to itself, and
 # connections opening at once could fail with "database is locked" without waiting.
 SQLITE_PATH = BASE_DIR / "db.sqlite3"
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
@@ -121,7 +120,7 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-AUTH_USER_MODEL = "academy.User"
+AUTH_USER_MODEL = "core.User"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -175,8 +174,7 @@ WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAIL_CONTENT_LANGUAGES = [("zh-hans", "简体中文")]
 WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "ppt", "pptx", "xls", "xlsx", "txt", "zip"]
-WAGTAILEMBEDS_RESPONSIVE_HTML = True
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "academy.search_backend"}}
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "core.search_backend"}}
 WAGTAILIMAGES_IMAGE_MODEL = "wagtailimages.Image"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -214,7 +212,7 @@ LOGGING = {
 
 ACADEMY_NAME = _("Yantai City Party-Building Academy")
 
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "bookings.notifications.ConsoleSMSBackend")
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "core.sms.ConsoleSMSBackend")
 
 # Anti-automation on the registration form, the lookup and the API (django-ratelimit rates).
 BOOKINGS_RATE_PER_IP = os.environ.get("BOOKINGS_RATE_PER_IP", "30/m")
@@ -235,7 +233,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Cohorts, timetables and registration for the mini-program and the scanner.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "PREPROCESSING_HOOKS": ["bookings.api.public_api_only"],
+    "PREPROCESSING_HOOKS": ["core.api.public_api_only"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }

@@ -11,6 +11,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
-SMS_BACKEND = "bookings.notifications.MemorySMSBackend"
+SMS_BACKEND = "core.sms.MemorySMSBackend"
 # Tasks run at once, whatever TASKS_BACKEND says; tests of the worker switch to the database.
 TASKS = tasks_backend("immediate")

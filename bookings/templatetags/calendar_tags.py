@@ -30,7 +30,7 @@ def qr_svg(data: str, label: str) -> str:
 public_qr_svg = functools.lru_cache(maxsize=512)(qr_svg)
 
 
-@register.inclusion_tag("includes/calendar_links.html", takes_context=True)
+@register.inclusion_tag("bookings/includes/calendar_links.html", takes_context=True)
 def calendar_links(context, url_name: str, *args, private: bool = False) -> dict:
     """Download and subscribe links for the feed `url_name` with `args`, and its QR code."""
     path = reverse(url_name, args=args)

@@ -7,15 +7,15 @@ import pytest
 from openpyxl import load_workbook
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
-from academy.models import District, Organisation
+from core.models import District, Organisation
 from courses.models import CourseFormat, CoursePage
 from tests.factories import (
-    BasePageFactory,
     CoursePageFactory,
+    LecturerPageFactory,
     NewsPageFactory,
     OrganisationFactory,
     StandardPageFactory,
-    TrainerPageFactory,
+    TrainingBasePageFactory,
     gallery,
     rich_course,
     valid_credit_code,
@@ -23,15 +23,15 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-ORGANISATIONS_URL = "/admin/snippets/academy/organisation/"
+ORGANISATIONS_URL = "/admin/snippets/core/organisation/"
 
 
 @pytest.mark.parametrize(
     "make_page",
     [
         rich_course,
-        lambda: TrainerPageFactory(),
-        lambda: BasePageFactory(gallery_images=gallery(2)),
+        lambda: LecturerPageFactory(),
+        lambda: TrainingBasePageFactory(gallery_images=gallery(2)),
         lambda: NewsPageFactory(),
         lambda: StandardPageFactory(),
     ],
@@ -46,7 +46,7 @@ def test_admin_page_edit_view_loads(admin_client, site_tree, make_page):
     assert page.title in response.content.decode()
 
 
-@pytest.mark.parametrize("index", ["home", "courses", "trainers", "bases", "news"])
+@pytest.mark.parametrize("index", ["home", "courses", "lecturers", "bases", "news"])
 def test_admin_index_page_edit_view_loads(admin_client, site_tree, index):
     page = getattr(site_tree, index)
 
@@ -81,7 +81,7 @@ def test_admin_add_onsite_course_without_base_is_refused(admin_client, site_tree
 
 
 def test_admin_add_onsite_course_with_base_is_published(admin_client, site_tree):
-    base = BasePageFactory()
+    base = TrainingBasePageFactory()
     url = f"/admin/pages/add/courses/coursepage/{site_tree.courses.pk}/"
 
     response = admin_client.post(url, course_form(base=str(base.pk)))
@@ -180,7 +180,9 @@ def test_admin_organisation_create_normalises_credit_code(admin_client):
 
 
 def test_admin_course_edit_clearing_base_of_onsite_course_is_refused(admin_client, site_tree):
-    course = CoursePageFactory(format=CourseFormat.ONSITE, base=BasePageFactory(), slug="onsite")
+    course = CoursePageFactory(
+        format=CourseFormat.ONSITE, base=TrainingBasePageFactory(), slug="onsite"
+    )
 
     response = admin_client.post(
         f"/admin/pages/{course.pk}/edit/", course_form(title=course.title, slug="onsite")

@@ -8,13 +8,14 @@ from PIL import Image, ImageDraw
 from wagtail.models import Page
 
 from academy.demo import media
-from academy.models import HomePage, NewsPage
-from academy.validators import validate_mobile
-from bases.models import BasePage
-from bookings.models import Registration
-from courses.models import Cohort, CoursePage, ProgrammePage, Session
-from courses.services import session_conflicts
-from trainers.models import TrainerPage
+from academy.models import HomePage
+from bases.models import TrainingBasePage
+from bookings.models import Cohort, ProgrammePage, Registration, Session
+from bookings.services.timetable import session_conflicts
+from core.models import NewsPage
+from core.validators import validate_mobile
+from courses.models import CoursePage
+from lecturers.models import LecturerPage
 
 
 @pytest.fixture
@@ -23,8 +24,8 @@ def seeded(db):
 
 
 def test_seed_demo_builds_the_academy_the_domain_describes(seeded, client):
-    assert TrainerPage.objects.live().count() == 100
-    assert BasePage.objects.live().count() == 160
+    assert LecturerPage.objects.live().count() == 100
+    assert TrainingBasePage.objects.live().count() == 160
     assert CoursePage.objects.live().count() >= 70
     assert NewsPage.objects.live().exists()
     assert ProgrammePage.objects.live().exists()

@@ -5,14 +5,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from academy.models import NewsPage, Organisation
+from core.models import NewsPage, Organisation
 from tests.factories import (
-    BasePageFactory,
     CoursePageFactory,
+    LecturerPageFactory,
     NewsPageFactory,
     OrganisationFactory,
     StandardPageFactory,
-    TrainerPageFactory,
+    TrainingBasePageFactory,
     rich_course,
     valid_credit_code,
 )
@@ -109,7 +109,7 @@ def test_organisation_bad_office_phone_fails_clean():
 def test_home_page_figures_count_live_pages(client, site_tree):
     rich_course()
     CoursePageFactory(live=False)
-    TrainerPageFactory(live=False)
+    LecturerPageFactory(live=False)
 
     response = client.get("/")
 
@@ -150,7 +150,11 @@ def test_home_page_query_count_constant(site_tree, count_queries):
     rich_course(featured=True)
     NewsPageFactory()
     one = count_queries("/")
-    shared = {"lecturers": [TrainerPageFactory()], "base": BasePageFactory(), "materials": []}
+    shared = {
+        "lecturers": [LecturerPageFactory()],
+        "base": TrainingBasePageFactory(),
+        "materials": [],
+    }
     for _ in range(19):
         rich_course(featured=True, **shared)
         NewsPageFactory()
@@ -269,8 +273,8 @@ def test_search_query_count_constant(site_tree, count_queries):
 
 def test_search_query_count_one_more_per_page_type(site_tree, count_queries):
     CoursePageFactory(summary="党建引领基层治理")
-    TrainerPageFactory(unit="市委党建办")
-    BasePageFactory(summary="党建示范点")
+    LecturerPageFactory(unit="市委党建办")
+    TrainingBasePageFactory(summary="党建示范点")
     NewsPageFactory(summary="党建工作交流")
 
     assert count_queries("/search/?q=党建") == SEARCH_QUERIES + 3

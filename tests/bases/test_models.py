@@ -6,14 +6,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from academy.models import District
-from bases.models import BaseCategory, BasePage
+from bases.models import TrainingBaseCategory, TrainingBasePage
+from core.models import District
 from courses.models import CourseFormat
 from tests.factories import (
-    BasePageFactory,
     CoursePageFactory,
+    LecturerPageFactory,
     TopicFactory,
-    TrainerPageFactory,
+    TrainingBasePageFactory,
     gallery,
     rich_course,
 )
@@ -31,17 +31,19 @@ def shown(response) -> set[str]:
 @pytest.fixture
 def bases(site_tree):
     laishan, zhifu = District.objects.get(slug="laishan"), District.objects.get(slug="zhifu")
-    BasePageFactory(
-        title="莱山区红色物业服务中心", district=laishan, category=BaseCategory.RED_PROPERTY
+    TrainingBasePageFactory(
+        title="莱山区红色物业服务中心", district=laishan, category=TrainingBaseCategory.RED_PROPERTY
     )
-    BasePageFactory(title="莱山区黄海社区", district=laishan, category=BaseCategory.COMMUNITY)
-    BasePageFactory(
-        title="芝罘区红色物业示范点", district=zhifu, category=BaseCategory.RED_PROPERTY
+    TrainingBasePageFactory(
+        title="莱山区黄海社区", district=laishan, category=TrainingBaseCategory.COMMUNITY
     )
-    BasePageFactory(
+    TrainingBasePageFactory(
+        title="芝罘区红色物业示范点", district=zhifu, category=TrainingBaseCategory.RED_PROPERTY
+    )
+    TrainingBasePageFactory(
         title="莱山区未开放基地",
         district=laishan,
-        category=BaseCategory.RED_PROPERTY,
+        category=TrainingBaseCategory.RED_PROPERTY,
         live=False,
     )
 
@@ -94,7 +96,7 @@ def test_base_index_orders_by_district(client, bases):
 @pytest.mark.parametrize(("page", "number", "count"), [("999", 2, 1), ("abc", 1, 12)])
 def test_base_index_bad_page_numbers_fall_back(client, site_tree, page, number, count):
     for _ in range(13):
-        BasePageFactory()
+        TrainingBasePageFactory()
 
     response = client.get(f"/bases/?page={page}")
 
@@ -103,16 +105,16 @@ def test_base_index_bad_page_numbers_fall_back(client, site_tree, page, number, 
 
 
 def test_base_index_query_count_constant(site_tree, count_queries):
-    BasePageFactory(gallery_images=gallery(2))
+    TrainingBasePageFactory(gallery_images=gallery(2))
     one = count_queries("/bases/")
     for _ in range(19):
-        BasePageFactory(gallery_images=gallery(2))
+        TrainingBasePageFactory(gallery_images=gallery(2))
 
     assert (one, count_queries("/bases/")) == (BASE_INDEX_QUERIES, BASE_INDEX_QUERIES)
 
 
 def test_base_page_shows_gallery_and_live_courses(client, site_tree):
-    base = BasePageFactory(title="幸福社区", gallery_images=gallery(2))
+    base = TrainingBasePageFactory(title="幸福社区", gallery_images=gallery(2))
     CoursePageFactory(title="现场教学一", format=CourseFormat.ONSITE, base=base)
     CoursePageFactory(title="现场教学草稿", format=CourseFormat.ONSITE, base=base, live=False)
 
@@ -124,11 +126,11 @@ def test_base_page_shows_gallery_and_live_courses(client, site_tree):
 
 
 def test_base_page_query_count_constant(site_tree, count_queries):
-    base = BasePageFactory(gallery_images=gallery(1))
+    base = TrainingBasePageFactory(gallery_images=gallery(1))
     rich_course(base=base)
     one = count_queries(base.url)
-    base = BasePageFactory(gallery_images=gallery(20))
-    shared = {"lecturers": [TrainerPageFactory()], "topics": [TopicFactory()], "materials": []}
+    base = TrainingBasePageFactory(gallery_images=gallery(20))
+    shared = {"lecturers": [LecturerPageFactory()], "topics": [TopicFactory()], "materials": []}
     for _ in range(20):
         rich_course(base=base, **shared)
 
@@ -136,7 +138,7 @@ def test_base_page_query_count_constant(site_tree, count_queries):
 
 
 def test_base_clean_latitude_without_longitude_fails(site_tree):
-    base = BasePageFactory()
+    base = TrainingBasePageFactory()
     base.latitude = Decimal("37.463822")
 
     with translation.override("en"):
@@ -150,7 +152,7 @@ def test_base_clean_latitude_without_longitude_fails(site_tree):
 
 
 def test_base_clean_longitude_without_latitude_fails(site_tree):
-    base = BasePageFactory()
+    base = TrainingBasePageFactory()
     base.longitude = Decimal("121.447935")
 
     with pytest.raises(ValidationError):
@@ -161,23 +163,23 @@ def test_base_clean_longitude_without_latitude_fails(site_tree):
     ("latitude", "longitude"), [(None, None), (Decimal("37.463822"), Decimal("121.447935"))]
 )
 def test_base_clean_both_or_neither_passes(site_tree, latitude, longitude):
-    base = BasePageFactory(latitude=latitude, longitude=longitude)
+    base = TrainingBasePageFactory(latitude=latitude, longitude=longitude)
 
     assert base.full_clean() is None
 
 
 def test_base_coordinates_constraint_holds_in_the_database(site_tree):
-    base = BasePageFactory()
+    base = TrainingBasePageFactory()
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        BasePage.objects.filter(pk=base.pk).update(latitude=Decimal("37.463822"))
+        TrainingBasePage.objects.filter(pk=base.pk).update(latitude=Decimal("37.463822"))
 
 
 @pytest.mark.parametrize(
     ("latitude", "longitude"), [(Decimal("90.5"), Decimal("121")), (Decimal("37"), Decimal("-181"))]
 )
 def test_base_clean_coordinates_out_of_range_fail(site_tree, latitude, longitude):
-    base = BasePageFactory()
+    base = TrainingBasePageFactory()
     base.latitude, base.longitude = latitude, longitude
 
     with pytest.raises(ValidationError) as excinfo:
@@ -187,7 +189,7 @@ def test_base_clean_coordinates_out_of_range_fail(site_tree, latitude, longitude
 
 
 def test_base_map_url_with_coordinates(site_tree):
-    base = BasePageFactory(
+    base = TrainingBasePageFactory(
         title="幸福社区", latitude=Decimal("37.463822"), longitude=Decimal("121.447935")
     )
 
@@ -203,7 +205,7 @@ def test_base_map_url_with_coordinates(site_tree):
 
 
 def test_base_map_url_without_coordinates_searches_the_address(site_tree):
-    base = BasePageFactory(title="幸福社区", address="芝罘区幸福街道")
+    base = TrainingBasePageFactory(title="幸福社区", address="芝罘区幸福街道")
 
     url = urlsplit(base.map_url)
 

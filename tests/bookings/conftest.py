@@ -2,7 +2,7 @@ import pytest
 from django.utils import translation
 
 from academy.settings.base import tasks_backend
-from bookings.notifications import MemorySMSBackend
+from core.sms import MemorySMSBackend
 
 from .factories import CohortFactory, ProgrammeIndexPageFactory, ProgrammePageFactory
 

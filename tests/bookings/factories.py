@@ -10,10 +10,9 @@ import factory
 from django.utils import timezone
 
 from academy.models import HomePage
-from academy.validators import id_number_check_char
-from bookings.models import Registration
+from bookings.models import Cohort, ProgrammeIndexPage, ProgrammePage, Registration, Session
 from bookings.services import Applicant, register
-from courses.models import Cohort, ProgrammeIndexPage, ProgrammePage, Session
+from core.validators import id_number_check_char
 from tests.factories import PageFactory
 
 

@@ -5,8 +5,8 @@ import itertools
 from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 
-from academy.models import User
-from courses.models import Session
+from bookings.models import Session
+from core.models import User
 from tests.factories import UserFactory
 
 from .factories import SessionFactory

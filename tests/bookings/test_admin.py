@@ -291,9 +291,9 @@ def test_registration_list_offers_no_bulk_delete(admin_client, cohort):
 
 
 def test_other_snippet_lists_keep_bulk_delete(admin_client, cohort):
-    response = admin_client.get("/admin/snippets/courses/cohort/")
+    response = admin_client.get("/admin/snippets/bookings/cohort/")
 
-    assert bulk_action_urls(response) == ["/admin/bulk/courses/cohort/delete/"]
+    assert bulk_action_urls(response) == ["/admin/bulk/bookings/cohort/delete/"]
 
 
 def test_registration_bulk_delete_url_deletes_nothing_and_says_to_cancel(admin_client, cohort):

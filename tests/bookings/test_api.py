@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from bookings.models import Registration, RegistrationGroup
 from bookings.services import register
-from tests.factories import BasePageFactory, TrainerPageFactory
+from tests.factories import LecturerPageFactory, TrainingBasePageFactory
 
 from .factories import (
     ApplicantFactory,
@@ -146,8 +146,8 @@ def test_cohort_list_queries_do_not_grow_with_the_cohorts(client, programme):
 
 
 def test_cohort_detail_lists_the_sessions(client, cohort):
-    lecturers = [TrainerPageFactory(title="李教授"), TrainerPageFactory(title="王老师")]
-    base = BasePageFactory(title="向阳街道党群服务中心")
+    lecturers = [LecturerPageFactory(title="李教授"), LecturerPageFactory(title="王老师")]
+    base = TrainingBasePageFactory(title="向阳街道党群服务中心")
     afternoon = SessionFactory(
         cohort=cohort,
         title="红色物业现场教学",

@@ -157,7 +157,7 @@ def test_site_stays_chinese_at_the_root_after_an_english_api_request(client, sit
 def test_required_message_is_the_same_in_the_wagtail_admin(client):
     client.force_login(SuperuserFactory(username="admin"))
 
-    response = client.post("/admin/snippets/academy/organisation/add/", {})
+    response = client.post("/admin/snippets/core/organisation/add/", {})
 
     page = response.content.decode()
     assert response.status_code == 200

@@ -14,12 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from academy.cache import CALENDAR_GENERATION_KEY, bump_generation
-from bookings import calendars
-from bookings.models import Registration
+from bookings.calendars import build as calendars
+from bookings.models import Registration, Session
 from bookings.services import cancel_registration, register
-from courses.models import Session
-from tests.factories import BasePageFactory, CoursePageFactory, TrainerPageFactory
+from core.cache import CALENDAR_GENERATION_KEY, bump_generation
+from tests.factories import CoursePageFactory, LecturerPageFactory, TrainingBasePageFactory
 
 from .factories import (
     ApplicantFactory,
@@ -39,7 +38,7 @@ PRIVATE_FEED_QUERIES = 5  # the registration instead of the subject
 
 @pytest.fixture
 def base(site_tree):
-    return BasePageFactory(
+    return TrainingBasePageFactory(
         title="向阳街道党群服务中心",
         address="烟台市芝罘区向阳街道1号",
         latitude=Decimal("37.539297"),
@@ -49,7 +48,7 @@ def base(site_tree):
 
 @pytest.fixture
 def lecturer(site_tree):
-    return TrainerPageFactory(title="王海燕")
+    return LecturerPageFactory(title="王海燕")
 
 
 @pytest.fixture
@@ -144,7 +143,7 @@ def test_base_lecturer_academy_and_session_feeds_parse(client, cohort, session, 
 
 
 def test_lecturer_feed_has_only_their_teaching_sessions(client, cohort, session, lecturer):
-    SessionFactory(cohort=cohort, lecturers=[TrainerPageFactory()])
+    SessionFactory(cohort=cohort, lecturers=[LecturerPageFactory()])
     SessionFactory(cohort=cohort)
 
     calendar = parse(client.get(reverse("calendar:lecturer", args=[lecturer.pk])))
@@ -175,7 +174,7 @@ def test_academy_feed_leaves_out_long_past_sessions_and_unpublished_programmes(
 def test_reschedule_raises_sequence_and_keeps_uid(client, admin_client, cohort, session):
     url = reverse("calendar:cohort", args=[cohort.pk])
     [before] = events(parse(client.get(url)))
-    edit_url = reverse("wagtailsnippets_courses_session:edit", args=[session.pk])
+    edit_url = reverse("wagtailsnippets_bookings_session:edit", args=[session.pk])
     form = admin_client.get(edit_url).context["form"]
     data = {
         name: value
@@ -202,7 +201,7 @@ def test_reschedule_raises_sequence_and_keeps_uid(client, admin_client, cohort, 
 
 
 def test_cancelled_session_stays_in_feed_as_cancelled(client, admin_client, cohort, session):
-    cancel_url = reverse("wagtailsnippets_courses_session:cancel", args=[quote_pk(session)])
+    cancel_url = reverse("wagtailsnippets_bookings_session:cancel", args=[quote_pk(session)])
 
     assert admin_client.post(cancel_url).status_code == 302
 
@@ -333,7 +332,7 @@ def test_feed_cache_is_invalidated_by_session_cohort_and_lecturer_changes(
     assert second["ETag"] != first
     assert "三楼报告厅" in text(second)
 
-    session.lecturers.add(TrainerPageFactory(title="李明"))
+    session.lecturers.add(LecturerPageFactory(title="李明"))
     third = client.get(url)
     assert "李明" in text(third)
 
@@ -372,7 +371,7 @@ def add_sessions(cohort, base, lecturer, count: int) -> None:
             starts_at=timezone.now() + datetime.timedelta(days=1, hours=hour),
             ends_at=timezone.now() + datetime.timedelta(days=1, hours=hour, minutes=50),
         )
-        session.lecturers.set([lecturer, TrainerPageFactory()])
+        session.lecturers.set([lecturer, LecturerPageFactory()])
 
 
 def test_feed_query_counts_are_constant(client, cohort, base, lecturer):

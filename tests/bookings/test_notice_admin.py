@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from bookings.notice_admin import error_text
+from bookings.admin.notices import error_text
 from bookings.services import register
 
 from .factories import ApplicantFactory
@@ -204,7 +204,7 @@ def test_notice_log_is_in_the_training_menu_for_staff_who_see_registrations(clie
 
 
 def test_notice_log_is_refused_to_staff_without_registration_permissions(client, database_tasks):
-    client.force_login(staff_user("courses.change_cohort"))
+    client.force_login(staff_user("bookings.change_cohort"))
 
     response = client.get(LIST_URL)
 

@@ -19,8 +19,9 @@ from django_tasks_db.models import DBTaskResult
 from wagtail.models import Site
 
 from bookings.models import Registration
-from bookings.notifications import MemorySMSBackend, Notice, send_notice
+from bookings.notifications import Notice, send_notice
 from bookings.services import BookingError, GroupContact, register
+from core.sms import MemorySMSBackend
 from tests import concurrency
 
 from .factories import ApplicantFactory, CohortFactory, SessionFactory, mobile
@@ -399,7 +400,7 @@ def test_failing_message_fails_alone_and_is_sent_once_when_queued_again(
     )
 
     # The gateway is back: staff queue the failed message again, and only it is sent.
-    settings.SMS_BACKEND = "bookings.notifications.MemorySMSBackend"
+    settings.SMS_BACKEND = "core.sms.MemorySMSBackend"
     send_notice.enqueue(*failed.args_kwargs["args"])
     run_worker()
 

@@ -6,8 +6,8 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone, translation
 
-from bookings.models import CODE_ALPHABET, Registration, RegistrationGroup
-from bookings.notifications import MemorySMSBackend
+from bookings.models import Registration, RegistrationGroup
+from bookings.models.registrations import CODE_ALPHABET
 from bookings.services import (
     AlreadyRegistered,
     BookingError,
@@ -20,6 +20,7 @@ from bookings.services import (
     register,
     reject_registrations,
 )
+from core.sms import MemorySMSBackend
 
 from .factories import ApplicantFactory, CohortFactory, mobile, register_trainees
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from bookings.models import Registration, RegistrationGroup
 from bookings.services import cancel_registration, register
-from tests.factories import BasePageFactory, TrainerPageFactory
+from tests.factories import LecturerPageFactory, TrainingBasePageFactory
 
 from .factories import (
     ApplicantFactory,
@@ -110,15 +110,15 @@ def group_url(cohort_url):
 
 
 def test_cohort_page_shows_the_timetable_and_the_form(client, cohort, cohort_url):
-    lecturer = TrainerPageFactory(title="李教授")
-    base = BasePageFactory(title="向阳街道党群服务中心")
+    lecturer = LecturerPageFactory(title="李教授")
+    base = TrainingBasePageFactory(title="向阳街道党群服务中心")
     SessionFactory(cohort=cohort, title="党建引领基层治理", lecturers=[lecturer], base=base)
 
     response = client.get(cohort_url)
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert response.templates[0].name == "courses/cohort_page.html"
+    assert response.templates[0].name == "bookings/cohort_page.html"
     assert "党建引领基层治理" in page
     assert "李教授" in page
     assert "向阳街道党群服务中心 学院301教室" in page

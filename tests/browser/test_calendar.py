@@ -14,7 +14,7 @@ from tests.bookings.factories import (
     ProgrammePageFactory,
     SessionFactory,
 )
-from tests.factories import BasePageFactory, TrainerPageFactory
+from tests.factories import LecturerPageFactory, TrainingBasePageFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -27,8 +27,10 @@ def registration(site_tree):
     SessionFactory(
         cohort=cohort,
         title="党建引领基层治理",
-        base=BasePageFactory(title="向阳街道党群服务中心", latitude="37.53", longitude="121.39"),
-        lecturers=[TrainerPageFactory(title="王海燕")],
+        base=TrainingBasePageFactory(
+            title="向阳街道党群服务中心", latitude="37.53", longitude="121.39"
+        ),
+        lecturers=[LecturerPageFactory(title="王海燕")],
     )
     [registration] = register(
         cohort.pk, applicants=[Applicant(name="李红梅", phone="13905356688", unit="向阳街道")]

@@ -8,10 +8,10 @@ from playwright.sync_api import expect
 
 from courses.models import CourseFormat
 from tests.factories import (
-    BasePageFactory,
     CoursePageFactory,
+    LecturerPageFactory,
     TopicFactory,
-    TrainerPageFactory,
+    TrainingBasePageFactory,
     gallery,
 )
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 @pytest.fixture
 def catalogue(site_tree):
-    base = BasePageFactory(
+    base = TrainingBasePageFactory(
         title="莱山区红色物业服务中心",
         slug="red-property",
         summary="红色物业引领小区治理。",
@@ -28,7 +28,7 @@ def catalogue(site_tree):
         longitude="121.440000",
         gallery_images=gallery(2),
     )
-    lecturer = TrainerPageFactory(title="王海燕", slug="wang-haiyan", unit="芝罘区委组织部")
+    lecturer = LecturerPageFactory(title="王海燕", slug="wang-haiyan", unit="芝罘区委组织部")
     topic = TopicFactory(name="红色物业", slug="red-property")
     course = CoursePageFactory(
         title="红色物业现场教学",

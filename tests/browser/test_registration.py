@@ -13,7 +13,7 @@ from tests.bookings.factories import (
     ProgrammePageFactory,
     SessionFactory,
 )
-from tests.factories import SuperuserFactory, TrainerPageFactory
+from tests.factories import LecturerPageFactory, SuperuserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -24,7 +24,7 @@ def cohort(site_tree):
     programme = ProgrammePageFactory(title="社区书记示范培训班", slug="secretaries")
     cohort = CohortFactory(programme=programme, title="第3期", capacity=30, requires_approval=True)
     SessionFactory(
-        cohort=cohort, title="党建引领基层治理", lecturers=[TrainerPageFactory(title="王海燕")]
+        cohort=cohort, title="党建引领基层治理", lecturers=[LecturerPageFactory(title="王海燕")]
     )
     return cohort
 

@@ -4,10 +4,10 @@ from django.utils import translation
 
 from courses.models import CourseFormat, CoursePage
 from tests.factories import (
-    BasePageFactory,
     CoursePageFactory,
+    LecturerPageFactory,
     TopicFactory,
-    TrainerPageFactory,
+    TrainingBasePageFactory,
     materials,
     rich_course,
 )
@@ -26,7 +26,7 @@ def shown(response) -> set[str]:
 @pytest.fixture
 def catalogue(site_tree):
     governance, property_ = TopicFactory(slug="governance"), TopicFactory(slug="property")
-    base = BasePageFactory()
+    base = TrainingBasePageFactory()
     CoursePageFactory(title="社区治理讲座", format=CourseFormat.LECTURE, topics=[governance])
     CoursePageFactory(
         title="红色物业现场教学", format=CourseFormat.ONSITE, base=base, topics=[property_]
@@ -108,7 +108,7 @@ def test_course_index_featured_first(client, thirteen_courses):
 def test_course_index_card_lists_lecturers(client, site_tree):
     course = rich_course(
         title="党建引领基层治理",
-        lecturers=[TrainerPageFactory(title="王建国"), TrainerPageFactory(title="李红梅")],
+        lecturers=[LecturerPageFactory(title="王建国"), LecturerPageFactory(title="李红梅")],
     )
 
     html = client.get("/courses/").content.decode()
@@ -128,12 +128,12 @@ def test_course_index_query_count_constant(site_tree, count_queries):
 
 
 def test_course_page_shows_lecturers_topics_base_and_materials(client, site_tree):
-    base = BasePageFactory(title="幸福社区党群服务中心")
+    base = TrainingBasePageFactory(title="幸福社区党群服务中心")
     course = CoursePageFactory(
         title="红色物业现场教学",
         format=CourseFormat.ONSITE,
         base=base,
-        lecturers=[TrainerPageFactory(title="王建国", job_title="书记")],
+        lecturers=[LecturerPageFactory(title="王建国", job_title="书记")],
         topics=[TopicFactory(name="红色物业")],
         materials=materials(1),
     )
@@ -148,8 +148,8 @@ def test_course_page_shows_lecturers_topics_base_and_materials(client, site_tree
 
 
 def test_course_page_hides_unpublished_base_and_lecturers(client, site_tree):
-    base = BasePageFactory()
-    lecturer = TrainerPageFactory()
+    base = TrainingBasePageFactory()
+    lecturer = LecturerPageFactory()
     course = CoursePageFactory(format=CourseFormat.ONSITE, base=base, lecturers=[lecturer])
     base.unpublish()
     lecturer.unpublish()
@@ -162,11 +162,11 @@ def test_course_page_hides_unpublished_base_and_lecturers(client, site_tree):
 
 def test_course_page_query_count_constant(site_tree, count_queries):
     course = rich_course(
-        lecturers=[TrainerPageFactory()], topics=[TopicFactory()], materials=materials(1)
+        lecturers=[LecturerPageFactory()], topics=[TopicFactory()], materials=materials(1)
     )
     one = count_queries(course.url)
     course = rich_course(
-        lecturers=[TrainerPageFactory() for _ in range(20)],
+        lecturers=[LecturerPageFactory() for _ in range(20)],
         topics=[TopicFactory() for _ in range(20)],
         materials=materials(20),
     )
@@ -188,7 +188,7 @@ def test_course_clean_onsite_without_base_fails(site_tree):
 def test_course_clean_onsite_with_base_passes(site_tree):
     course = CoursePageFactory(format=CourseFormat.LECTURE, base=None)
     course.format = CourseFormat.ONSITE
-    course.base = BasePageFactory()
+    course.base = TrainingBasePageFactory()
 
     assert course.full_clean() is None
 

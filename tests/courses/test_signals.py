@@ -6,7 +6,7 @@ from wagtail.models import Workflow, WorkflowPage, WorkflowState
 
 from courses.models import CourseIndexPage
 from courses.signals import COURSE_WORKFLOW_NAME
-from tests.factories import CoursePageFactory, TrainerPageFactory, UserFactory
+from tests.factories import CoursePageFactory, LecturerPageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def test_course_under_the_index_inherits_workflow(site_tree):
 
 
 def test_other_pages_keep_wagtails_default_workflow(site_tree):
-    lecturer = TrainerPageFactory()
+    lecturer = LecturerPageFactory()
 
     assert lecturer.get_workflow().name == "Moderators approval"
 

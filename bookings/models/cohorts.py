@@ -1,0 +1,213 @@
+"""Cohorts (班次) and each cohort's timetable of sessions."""
+
+import uuid
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.validators import validate_office_phone
+
+from .registrations import Registration
+
+
+class Cohort(models.Model):
+    """One run (班次) of a programme; it never holds more seats than its capacity."""
+
+    programme = models.ForeignKey(
+        "bookings.ProgrammePage",
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        related_name="cohorts",
+    )
+    title = models.CharField(_("title"), max_length=120, help_text=_("For example 第3期."))
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    capacity = models.PositiveIntegerField(_("seats"), validators=[MinValueValidator(1)])
+    registration_opens_at = models.DateTimeField(_("registration opens"))
+    registration_closes_at = models.DateTimeField(_("registration closes"))
+    requires_approval = models.BooleanField(_("staff approve each registration"), default=False)
+    waitlist_enabled = models.BooleanField(_("keep a waiting list"), default=True)
+    waitlist_capacity = models.PositiveIntegerField(
+        _("waiting list places"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for no limit."),
+    )
+    asks_id_number = models.BooleanField(_("ask for the ID number"), default=False)
+    audience = models.CharField(_("audience"), max_length=200, blank=True)
+    location = models.CharField(_("main venue"), max_length=200, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=40, blank=True)
+    contact_phone = models.CharField(
+        _("contact phone"), max_length=30, blank=True, validators=[validate_office_phone]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-starts_on", "pk"]
+        verbose_name = _("cohort")
+        verbose_name_plural = _("cohorts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="cohort_ends_after_it_starts",
+                violation_error_message=_("The last day cannot be before the first day."),
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_closes_at__gt=models.F("registration_opens_at")),
+                name="cohort_registration_window_ordered",
+                violation_error_message=_("Registration must close after it opens."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.programme.title} {self.title}" if self.programme_id else self.title
+
+    def clean(self):
+        super().clean()
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The last day cannot be before the first day.")})
+        if (
+            self.registration_opens_at
+            and self.registration_closes_at
+            and self.registration_closes_at <= self.registration_opens_at
+        ):
+            raise ValidationError(
+                {"registration_closes_at": _("Registration must close after it opens.")}
+            )
+
+    def registration_open(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.registration_opens_at <= at < self.registration_closes_at
+
+    @property
+    def status_label(self) -> str:
+        now = timezone.now()
+        today = timezone.localdate()
+        if self.ends_on < today:
+            return _("Finished")
+        if self.starts_on <= today:
+            return _("Running")
+        if now < self.registration_opens_at:
+            return _("Registration not yet open")
+        if now < self.registration_closes_at:
+            return _("Registration open")
+        return _("Registration closed")
+
+    def get_url(self, request=None) -> str:
+        return self.programme.url + self.programme.reverse_subpage(
+            "cohort", kwargs={"cohort_id": self.pk}
+        )
+
+
+class SessionQuerySet(models.QuerySet):
+    def scheduled(self):
+        return self.filter(cancelled_at__isnull=True)
+
+    def overlapping(self, starts_at, ends_at):
+        return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+
+class Session(models.Model):
+    """One slot of a cohort's timetable; cancelled, never deleted, once people count on it."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    cohort = models.ForeignKey(
+        Cohort, verbose_name=_("cohort"), on_delete=models.PROTECT, related_name="sessions"
+    )
+    course = models.ForeignKey(
+        "courses.CoursePage",
+        verbose_name=_("course"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions",
+    )
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    lecturers = models.ManyToManyField(
+        "lecturers.LecturerPage", verbose_name=_("lecturers"), blank=True, related_name="sessions"
+    )
+    base = models.ForeignKey(
+        "bases.TrainingBasePage",
+        verbose_name=_("training base"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sessions",
+    )
+    room = models.CharField(
+        _("room"), max_length=120, blank=True, help_text=_("For example 学院301教室.")
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    study_hours = models.DecimalField(
+        _("study hours"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("2.0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("24"))],
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        indexes = [models.Index(fields=["starts_at", "ends_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="session_ends_after_it_starts",
+                violation_error_message=_("A session must end after it starts."),
+            )
+        ]
+
+    def __str__(self):
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        return self.title or (self.course.title if self.course_id else str(_("Session")))
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def place(self) -> str:
+        parts = [self.base.title if self.base_id else "", self.room]
+        return " ".join(part for part in parts if part)
+
+    def clean(self):
+        super().clean()
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("A session must end after it starts.")})
+        if not (self.title or self.course_id):
+            raise ValidationError({"title": _("Give the session a title or choose a course.")})
+
+    def has_dependants(self) -> bool:
+        """Whether people count on this session, so it may only be cancelled."""
+        return self.cohort.registrations.exists()
+
+
+def cohort_seat_counts():
+    """Annotations for seats taken (confirmed or pending) and places on the waiting list."""
+    return {
+        "seats_taken": Count(
+            "registrations", filter=Q(registrations__status__in=Registration.SEAT_STATUSES)
+        ),
+        "waitlisted": Count(
+            "registrations",
+            filter=Q(registrations__status=Registration.Status.WAITLISTED),
+        ),
+    }

@@ -1,0 +1,136 @@
+"""Registrations for cohorts: who holds a seat, who waits, who was approved or cancelled.
+
+Registrations are written only through `bookings.services`, which locks the cohort before it
+counts seats; the constraints below hold whatever writes them.
+"""
+
+import secrets
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.validators import mask_id_number, mask_phone, validate_id_number, validate_mobile
+
+# Easy to read aloud and to type: no 0/O, 1/I/L, 2/Z, 5/S, 8/B.
+CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
+CODE_LENGTH = 8
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+class RegistrationGroup(models.Model):
+    """Trainees a unit's contact registered together: all of them got places, or none did."""
+
+    cohort = models.ForeignKey(
+        "bookings.Cohort",
+        verbose_name=_("cohort"),
+        on_delete=models.PROTECT,
+        related_name="registration_groups",
+    )
+    unit = models.CharField(_("unit"), max_length=120)
+    contact_name = models.CharField(_("contact person"), max_length=40)
+    contact_phone = models.CharField(
+        _("contact mobile"), max_length=11, validators=[validate_mobile]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("group registration")
+        verbose_name_plural = _("group registrations")
+
+    def __str__(self):
+        return f"{self.unit}（{self.contact_name}）"
+
+
+class Registration(models.Model):
+    """One trainee's registration for a cohort; at most one active per phone and cohort."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending approval")
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITLISTED = "waitlisted", _("Waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+        REJECTED = "rejected", _("Not approved")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Website")
+        GROUP = "group", _("Group registration")
+        API = "api", _("App or mini-program")
+        STAFF = "staff", _("Staff")
+
+    SEAT_STATUSES = (Status.PENDING, Status.CONFIRMED)
+    ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.WAITLISTED)
+
+    cohort = models.ForeignKey(
+        "bookings.Cohort",
+        verbose_name=_("cohort"),
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    group = models.ForeignKey(
+        RegistrationGroup,
+        verbose_name=_("group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.WEB)
+    code = models.CharField(_("registration code"), max_length=CODE_LENGTH, unique=True)
+    token = models.CharField(max_length=64, unique=True, editable=False)
+
+    name = models.CharField(_("name"), max_length=40)
+    phone = models.CharField(_("mobile"), max_length=11, validators=[validate_mobile])
+    unit = models.CharField(_("unit"), max_length=120)
+    position = models.CharField(_("position"), max_length=60, blank=True)
+    party_organisation = models.CharField(_("party organisation"), max_length=120, blank=True)
+    origin_province = models.CharField(_("province"), max_length=20, blank=True)
+    origin_city = models.CharField(_("city"), max_length=30, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    id_number = models.CharField(
+        _("ID number"), max_length=18, blank=True, validators=[validate_id_number]
+    )
+    consented_at = models.DateTimeField(_("consented to the use of personal information"))
+
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        permissions = [("view_personal_data", _("Can see full phone and ID numbers"))]
+        indexes = [models.Index(fields=["cohort", "status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "phone"],
+                condition=Q(status__in=["pending", "confirmed", "waitlisted"]),
+                name="one_active_registration_per_phone",
+                violation_error_message=_("This mobile number is already registered here."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.code}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("bookings:registration", kwargs={"token": self.token})
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number) if self.id_number else ""
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES

@@ -1,0 +1,39 @@
+"""Reads of cohorts and timetables shared by pages, the API and the admin."""
+
+from itertools import groupby
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from lecturers.models import LecturerPage
+
+from .models.cohorts import Session, cohort_seat_counts
+
+
+def cohorts_with_seats(queryset):
+    """Cohorts annotated with `seats_taken` and `waitlisted`, and their programme."""
+    return queryset.select_related("programme").annotate(**cohort_seat_counts())
+
+
+def session_queryset():
+    return Session.objects.select_related("course", "base").prefetch_related(
+        Prefetch(
+            "lecturers",
+            queryset=LecturerPage.objects.only("id", "title", "url_path", "path", "depth"),
+        )
+    )
+
+
+def timetable(cohort) -> list[tuple]:
+    """The cohort's sessions grouped by local day: [(date, [session, …]), …]."""
+    sessions = session_queryset().filter(cohort=cohort).order_by("starts_at", "pk")
+    return [
+        (day, list(day_sessions))
+        for day, day_sessions in groupby(
+            sessions, key=lambda session: timezone.localdate(session.starts_at)
+        )
+    ]
+
+
+def seats_left(cohort) -> int:
+    return max(0, cohort.capacity - cohort.seats_taken)

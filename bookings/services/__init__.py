@@ -1,0 +1,46 @@
+"""Every state change of training: seats (`registrations`) and timetables (`timetable`).
+
+Each service takes the acting user, locks through `core.locking`, and writes its audit entry
+in the same transaction. The registration services are re-exported here, the names views,
+the API and the admin call.
+"""
+
+from .registrations import (
+    AlreadyRegistered,
+    Applicant,
+    BookingError,
+    CohortFull,
+    GroupContact,
+    InvalidTransition,
+    RegistrationClosed,
+    approve_registrations,
+    cancel_registration,
+    decide_status,
+    find_registration,
+    lock_cohort,
+    promote_waitlisted,
+    register,
+    reject_registrations,
+    rotate_token,
+    seat_counts,
+)
+
+__all__ = [
+    "AlreadyRegistered",
+    "Applicant",
+    "BookingError",
+    "CohortFull",
+    "GroupContact",
+    "InvalidTransition",
+    "RegistrationClosed",
+    "approve_registrations",
+    "cancel_registration",
+    "decide_status",
+    "find_registration",
+    "lock_cohort",
+    "promote_waitlisted",
+    "register",
+    "reject_registrations",
+    "rotate_token",
+    "seat_counts",
+]

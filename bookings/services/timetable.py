@@ -1,0 +1,255 @@
+"""Writes that put sessions on a timetable. A lecturer, a training base or a room is never
+booked twice at the same time.
+
+A room belongs to its place: the session's training base, or the academy itself when the
+session has none. Two sessions share a room only at the same place and under the same name, so
+"二楼会议室" at one base is not "二楼会议室" at another base or in the academy's building.
+
+Locking follows pretix's rules, as `bookings.services.registrations` does for seats: lock
+everything a session books (its lecturers' and base's rows, its room at its place), once per
+transaction and as late as possible but before looking for clashes again. Every writer takes the
+locks in one order (the session, then lecturers by id, the base, the room), so two writers never
+wait on each other in a circle. Cancelling frees what a session booked and locks nothing else.
+On SQLite, `transaction_mode: IMMEDIATE` makes the transaction itself the lock and
+`select_for_update` does nothing.
+"""
+
+import datetime
+from collections.abc import Callable, Iterable
+
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Trim
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from bases.models import TrainingBasePage
+from lecturers.models import LecturerPage
+
+from ..models import Session
+from ..selectors import session_queryset
+
+# First key of the PostgreSQL advisory locks that stand for rooms, which have no row to lock.
+ROOM_LOCK_SPACE = 1102
+
+
+class SchedulingError(Exception):
+    """A session that cannot be put on the timetable; `messages` are for staff."""
+
+    code = "scheduling_error"
+
+    def __init__(self, messages: list[str]):
+        self.messages = messages
+        super().__init__(" ".join(messages))
+
+
+class DoubleBooking(SchedulingError):
+    """One message for each scheduled session that already has the lecturer, base or room."""
+
+    code = "double_booking"
+
+
+class NotCancelled(SchedulingError):
+    code = "not_cancelled"
+
+    def __init__(self):
+        super().__init__([_("This session is not cancelled.")])
+
+
+def session_conflicts(
+    *,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    lecturers,
+    base,
+    room: str,
+    exclude_pk: int | None = None,
+) -> QuerySet:
+    """Scheduled sessions overlapping [starts_at, ends_at) that share a lecturer, base or room.
+
+    `lecturers` holds LecturerPages or their ids, `base` is a TrainingBasePage, its id or None (the
+    academy). A room is shared by a session at the same place (the same base, or no base either)
+    with the same room; rooms are compared without surrounding spaces and an empty room shares
+    nothing.
+    """
+    lecturer_ids = [getattr(lecturer, "pk", lecturer) for lecturer in lecturers]
+    base_id = getattr(base, "pk", base) or None
+    room = (room or "").strip()
+    shared = Q()
+    if lecturer_ids:
+        shared |= Q(pk__in=Session.objects.filter(lecturers__in=lecturer_ids).values("pk"))
+    if base_id:
+        shared |= Q(base_id=base_id)
+    if room:
+        # base_id=None matches the academy's own rooms (IS NULL).
+        shared |= Q(base_id=base_id, room_key=room)
+    if not shared:
+        return Session.objects.none()
+    conflicts = (
+        session_queryset()
+        .select_related("cohort__programme")
+        .scheduled()
+        .overlapping(starts_at, ends_at)
+        .annotate(room_key=Trim("room"))
+        .filter(shared)
+        .order_by("starts_at", "pk")
+    )
+    if exclude_pk is not None:
+        conflicts = conflicts.exclude(pk=exclude_pk)
+    return conflicts
+
+
+def format_session_time(session: Session) -> str:
+    starts_at = timezone.localtime(session.starts_at)
+    ends_at = timezone.localtime(session.ends_at)
+    end_format = "H:i" if ends_at.date() == starts_at.date() else "Y-m-d H:i"
+    return f"{date_format(starts_at, 'Y-m-d H:i')}–{date_format(ends_at, end_format)}"
+
+
+def conflict_messages(conflicts, *, lecturers, base, room: str) -> list[str]:
+    """One sentence per conflicting session: which one, when, and what it shares."""
+    lecturer_ids = {getattr(lecturer, "pk", lecturer) for lecturer in lecturers}
+    base_id = getattr(base, "pk", base) or None
+    room = (room or "").strip()
+    sentences = []
+    for other in conflicts:
+        shared = [
+            _("lecturer %(name)s") % {"name": lecturer.title}
+            for lecturer in other.lecturers.all()
+            if lecturer.pk in lecturer_ids
+        ]
+        if base_id and other.base_id == base_id:
+            shared.append(_("training base %(base)s") % {"base": other.base.title})
+        if room and other.base_id == base_id and other.room.strip() == room:
+            shared.append(_("room %(room)s") % {"room": room})
+        sentences.append(
+            _("Double booking: “%(session)s” (%(cohort)s, %(time)s) already has the %(shared)s.")
+            % {
+                "session": other.display_title,
+                "cohort": other.cohort,
+                "time": format_session_time(other),
+                "shared": "、".join(shared),
+            }
+        )
+    return sentences
+
+
+def double_booking_messages(
+    *,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    lecturers,
+    base,
+    room: str,
+    exclude_pk: int | None = None,
+) -> list[str]:
+    """What a session at that time and place would double-book, one sentence per clash."""
+    place = {"lecturers": list(lecturers), "base": base, "room": room}
+    conflicts = session_conflicts(
+        starts_at=starts_at, ends_at=ends_at, exclude_pk=exclude_pk, **place
+    )
+    return conflict_messages(conflicts, **place)
+
+
+def lock_places(*, lecturer_ids: Iterable[int], base_id: int | None, room: str) -> None:
+    """Lock what a session books: its lecturers' and base's rows, then its room at its place.
+
+    The rows are locked `FOR NO KEY UPDATE` in the pages' own tables, not `wagtailcore_page`:
+    other writers of sessions queue behind them, rows that merely refer to the page (a course
+    naming the lecturer) do not. A room has no row: on PostgreSQL an advisory lock keyed by its
+    place (`base_id`, or none for the academy) and its name stands for it, so writers of rooms
+    with the same name at different places do not queue behind each other.
+    """
+    lecturer_ids = sorted(set(lecturer_ids))
+    if lecturer_ids:
+        list(
+            LecturerPage.objects.select_for_update(no_key=True, of=("self",))
+            .filter(pk__in=lecturer_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    if base_id:
+        list(
+            TrainingBasePage.objects.select_for_update(no_key=True, of=("self",))
+            .filter(pk=base_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    room = (room or "").strip()
+    if room and connection.vendor == "postgresql":
+        # A base's id has no colon, so the key names one place and one room; two rooms whose
+        # keys hash alike only queue behind each other.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                [ROOM_LOCK_SPACE, f"{base_id or ''}:{room}"],
+            )
+
+
+def check_bookable(session: Session, *, lecturer_ids: list[int]) -> None:
+    """Raise DoubleBooking if the session, scheduled, would share a lecturer, base or room."""
+    if sentences := double_booking_messages(
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        lecturers=lecturer_ids,
+        base=session.base_id,
+        room=session.room,
+        exclude_pk=session.pk,
+    ):
+        raise DoubleBooking(sentences)
+
+
+def schedule_session(
+    session: Session,
+    *,
+    lecturers: Iterable[LecturerPage],
+    lock: bool = True,
+    after_check: Callable[[], None] | None = None,
+) -> Session:
+    """Save a new or changed session with its lecturers, unless it double-books one of them,
+    its training base or its room.
+
+    1. In one transaction: lock the session's row when it exists, then its lecturers, base
+       and room (`lock_places`).
+    2. Look again for scheduled sessions at the same time that share any of them, now that no
+       other writer can add one; raise DoubleBooking, a sentence per clash, if there are any.
+    3. Save the session and set its lecturers.
+
+    A cancelled session books nothing and is saved without the check. `lock=False` and
+    `after_check` exist for the control test that shows the race the locks prevent; nothing
+    else passes them.
+    """
+    lecturers = list(lecturers)
+    lecturer_ids = [lecturer.pk for lecturer in lecturers]
+    with transaction.atomic():
+        if not session.is_cancelled:
+            if lock:
+                if session.pk:
+                    list(Session.objects.select_for_update().filter(pk=session.pk).values("pk"))
+                lock_places(lecturer_ids=lecturer_ids, base_id=session.base_id, room=session.room)
+            check_bookable(session, lecturer_ids=lecturer_ids)
+            if after_check:
+                after_check()
+        session.save()
+        session.lecturers.set(lecturers)
+    return session
+
+
+def restore_session(session_id: int) -> Session:
+    """Put a cancelled session back on the timetable, unless that would double-book it.
+
+    Locks as `schedule_session` does, then raises NotCancelled or DoubleBooking, or clears
+    `cancelled_at` and raises the session's `sequence` for calendar feeds.
+    """
+    with transaction.atomic():
+        session = Session.objects.select_for_update().get(pk=session_id)
+        if not session.is_cancelled:
+            raise NotCancelled()
+        lecturer_ids = list(session.lecturers.values_list("pk", flat=True))
+        lock_places(lecturer_ids=lecturer_ids, base_id=session.base_id, room=session.room)
+        check_bookable(session, lecturer_ids=lecturer_ids)
+        session.cancelled_at = None
+        session.sequence += 1
+        session.save(update_fields=["cancelled_at", "sequence", "updated_at"])
+    return session

@@ -1,0 +1,131 @@
+"""The API's conventions, for every app's endpoints: error bodies `{detail, code}` (and messages
+by field for a 400), messages in the client's Accept-Language, size limits, and the schema
+limited to the public API."""
+
+from django.conf import settings
+from django.http import Http404
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation.trans_real import parse_accept_lang_header
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.views import exception_handler
+
+from .validators import normalize_digits
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "payload_too_large"
+
+
+class TooManyRequests(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = _("Too many attempts from this network or number. Please wait a few minutes.")
+    default_code = "too_many_requests"
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, with the `code` that ErrorSerializer promises next to every `detail`.
+
+    Validation errors keep DRF's shape, a list of messages per field (FieldErrorsSerializer).
+    """
+    if isinstance(exc, Http404):
+        # DRF would pass on get_object_or_404's "No Cohort matches the given query.": English,
+        # whatever the language, and naming a model.
+        exc = exceptions.NotFound()
+    response = exception_handler(exc, context)
+    if response is None or isinstance(exc, exceptions.ValidationError):
+        return response
+    detail = response.data["detail"]
+    response.data = {"detail": str(detail), "code": detail.code}
+    return response
+
+
+def accepted_language(request) -> str:
+    """The first language of the client's Accept-Language that the site has; else Chinese.
+
+    As LocaleMiddleware does, less the language cookie: an API client's language is its header,
+    and a response that followed a cookie would need `Vary: Cookie` as well.
+    """
+    for code, _quality in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+class AcceptLanguageMixin:
+    """Messages (and the site URLs in bodies) in the language the client's header asks for.
+
+    LocaleMiddleware cannot do it: with `i18n_patterns(prefix_default_language=False)` it gives
+    every path without a language prefix, /api/ included, the default language.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        translation.activate(accepted_language(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Accept-Language"])
+        response.headers["Content-Language"] = translation.get_language()
+        return response
+
+
+class NormalisedCharField(serializers.CharField):
+    """Full-width digits and letters to ASCII, spaces and dashes removed."""
+
+    def to_internal_value(self, data):
+        return normalize_digits(super().to_internal_value(data))
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class FieldErrorsSerializer(serializers.Serializer):
+    """Documentation only: messages by field name, `non_field_errors` for the whole body."""
+
+
+class FieldErrorsSchema(OpenApiSerializerExtension):
+    target_class = FieldErrorsSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        return {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        }
+
+
+BAD_REQUEST = OpenApiResponse(
+    PolymorphicProxySerializer(
+        component_name="BadRequest",
+        serializers=[FieldErrorsSerializer, ErrorSerializer],
+        resource_type_field_name=None,
+    ),
+    description=_("Messages by field, or one message for a body that is not a JSON object."),
+)
+
+
+def check_body_size(request) -> None:
+    """Refuse a body over settings.API_MAX_BODY_BYTES before anything reads it."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > settings.API_MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+
+
+def public_api_only(endpoints, **kwargs):
+    """drf-spectacular hook: document the public API, not Wagtail's internal admin API."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]

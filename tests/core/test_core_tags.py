@@ -1,0 +1,124 @@
+"""The shared pieces of the index and detail templates: filter chips and course lists."""
+
+import re
+
+import pytest
+from django.template import Context, Template
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from django.utils import translation
+
+from courses.models import CourseFormat
+from tests.factories import CoursePageFactory, TopicFactory, TrainingBasePageFactory
+
+CHIP = re.compile(r'<a class="chip" href="([^"]*)"( aria-current="true")?>([^<]*)</a>')
+FORMATS = [("lecture", "Lecture"), ("onsite", "On-site")]
+
+
+def chips(query: str, name: str, choices, current, **options) -> str:
+    request = RequestFactory().get(f"/courses/{query}")
+    arguments = " ".join(f"{key}={key}" for key in options)
+    template = Template(
+        f'{{% load core_tags %}}{{% filter_chips "{name}" "Label" choices current {arguments} %}}'
+    )
+    with translation.override("zh-hans"):
+        return template.render(
+            Context({"request": request, "choices": choices, "current": current, **options})
+        )
+
+
+def links(html: str) -> list[tuple[str, bool, str]]:
+    return [(href, bool(marked), text) for href, marked, text in CHIP.findall(html)]
+
+
+def test_filter_chips_mark_the_current_choice_keep_other_parameters_and_drop_the_page():
+    html = chips("?format=onsite&topic=governance&page=3&q=a+b", "format", FORMATS, "onsite")
+
+    assert links(html) == [
+        ("?topic=governance&amp;q=a+b", False, "全部"),
+        ("?format=lecture&amp;topic=governance&amp;q=a+b", False, "Lecture"),
+        ("?format=onsite&amp;topic=governance&amp;q=a+b", True, "On-site"),
+    ]
+
+
+def test_filter_chips_mark_all_when_nothing_is_filtered():
+    html = chips("?page=2", "format", FORMATS, "")
+
+    assert links(html) == [
+        ("?", True, "全部"),
+        ("?format=lecture", False, "Lecture"),
+        ("?format=onsite", False, "On-site"),
+    ]
+
+
+def test_filter_chips_without_a_query_string_link_all_to_the_page_itself():
+    html = chips("", "format", FORMATS, "")
+
+    assert links(html)[0] == ("", True, "全部")
+
+
+@pytest.mark.django_db
+def test_filter_chips_take_objects_by_slug_and_name():
+    governance = TopicFactory(slug="governance", name="基层治理")
+    property_ = TopicFactory(slug="property", name="红色物业")
+
+    html = chips("?topic=property&format=lecture", "topic", [governance, property_], property_)
+
+    assert links(html) == [
+        ("?format=lecture", False, "全部"),
+        ("?topic=governance&amp;format=lecture", False, "基层治理"),
+        ("?topic=property&amp;format=lecture", True, "红色物业"),
+    ]
+
+
+def test_filter_chips_label_names_the_list():
+    html = chips("", "kind", [], "")
+
+    assert '<h2 class="filter__label" id="filter-kind">Label</h2>' in html
+    assert '<ul class="chips" aria-labelledby="filter-kind">' in html
+
+
+def test_filter_chips_label_can_be_hidden():
+    html = chips("", "kind", [], "", label_hidden=True)
+
+    assert '<h2 class="filter__label visually-hidden" id="filter-kind">Label</h2>' in html
+
+
+def test_filter_chips_escape_values_in_links():
+    html = chips("?q=%3Cb%3E", "format", [('"><script>', "x")], "")
+
+    assert links(html)[1] == ("?q=%3Cb%3E&amp;format=%22%3E%3Cscript%3E", False, "x")
+
+
+@pytest.mark.django_db
+def test_course_links_list_courses_with_format_and_study_hours(site_tree):
+    course = CoursePageFactory(
+        title="红色物业现场教学",
+        format=CourseFormat.ONSITE,
+        base=TrainingBasePageFactory(),
+        study_hours=1.5,
+    )
+
+    with translation.override("zh-hans"):
+        html = render_to_string(
+            "includes/course_links.html",
+            {"heading_id": "base-courses", "heading": "在此开展的课程", "courses": [course]},
+        )
+
+    assert '<section class="panel" aria-labelledby="base-courses">' in html
+    assert '<h2 id="base-courses">在此开展的课程</h2>' in html
+    assert f'<a href="{course.url}">红色物业现场教学</a>' in html
+    assert '<span class="link-list__meta">现场教学 · 1.5 学时</span>' in html
+    assert "暂无课程。" not in html
+
+
+def test_course_links_without_courses_say_so():
+    with translation.override("zh-hans"):
+        html = render_to_string(
+            "includes/course_links.html",
+            {"heading_id": "lecturer-courses", "heading": "主讲课程", "courses": []},
+        )
+
+    assert '<h2 id="lecturer-courses">主讲课程</h2>' in html
+    assert '<p class="muted">暂无课程。</p>' in html
+    assert "link-list" not in html
