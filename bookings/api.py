@@ -1,7 +1,6 @@
 """JSON API for the WeChat mini-program and the check-in scanner: cohorts and registrations."""
 
 from django.db.models import Prefetch
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from drf_spectacular.utils import (
@@ -27,7 +26,7 @@ from core.ratelimit import too_many_attempts
 from core.validators import validate_id_number, validate_mobile
 
 from .models import Cohort, Registration
-from .selectors import cohorts_with_seats, seats_left, session_queryset
+from .selectors import session_queryset
 from .services import Applicant, BookingError, register
 
 
@@ -79,10 +78,10 @@ class CohortSerializer(serializers.ModelSerializer):
         ]
 
     def get_seats_left(self, cohort) -> int:
-        return seats_left(cohort)
+        return cohort.seats_left
 
     def get_registration_open(self, cohort) -> bool:
-        return cohort.registration_open()
+        return cohort.accepts_registrations()
 
     def get_page_url(self, cohort) -> str:
         request = self.context.get("request")
@@ -163,9 +162,12 @@ class CohortViewSet(
     def get_queryset(self):
         if self.action == "registrations":
             return Cohort.objects.filter(programme__live=True).select_related("programme")
-        queryset = cohorts_with_seats(
-            Cohort.objects.filter(ends_on__gte=timezone.localdate(), programme__live=True)
-        ).order_by("starts_on", "pk")
+        queryset = (
+            Cohort.objects.filter(programme__live=True)
+            .unfinished()
+            .with_seats()
+            .order_by("starts_on", "pk")
+        )
         if self.action == "retrieve":
             queryset = queryset.prefetch_related(
                 Prefetch("sessions", queryset=session_queryset().order_by("starts_at", "pk"))

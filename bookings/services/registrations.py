@@ -127,7 +127,7 @@ def register(
     with transaction.atomic():
         cohort = lock_cohort(cohort_id) if lock else Cohort.objects.get(pk=cohort_id)
         now = timezone.now()
-        if not cohort.registration_open(now):
+        if not cohort.accepts_registrations(now):
             raise RegistrationClosed()
         taken = list(
             Registration.objects.filter(
@@ -169,12 +169,11 @@ def register(
 
 
 def decide_status(cohort: Cohort, count: int, seats_taken: int, waiting: int) -> str:
-    if seats_taken + count <= cohort.capacity:
-        return Status.PENDING if cohort.requires_approval else Status.CONFIRMED
-    waitlist_room = cohort.waitlist_capacity is None or waiting + count <= cohort.waitlist_capacity
-    if cohort.waitlist_enabled and waitlist_room:
-        return Status.WAITLISTED
-    raise CohortFull()
+    """`Cohort.status_for_new`, raising CohortFull where it says the cohort is full."""
+    status = cohort.status_for_new(count, seats_taken=seats_taken, waiting=waiting)
+    if status is None:
+        raise CohortFull()
+    return status
 
 
 def save_registrations(registrations: list[Registration]) -> None:
