@@ -1,7 +1,6 @@
 """JSON API for the WeChat mini-program and the check-in scanner: cohorts and registrations."""
 
 from django.db.models import Prefetch
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from drf_spectacular.utils import (
@@ -24,10 +23,9 @@ from core.api import (
     check_body_size,
 )
 from core.ratelimit import too_many_attempts
-from core.validators import validate_id_number, validate_mobile
 
 from .models import Cohort, Registration
-from .selectors import cohorts_with_seats, seats_left, session_queryset
+from .selectors import session_queryset
 from .services import Applicant, BookingError, register
 
 
@@ -79,10 +77,10 @@ class CohortSerializer(serializers.ModelSerializer):
         ]
 
     def get_seats_left(self, cohort) -> int:
-        return seats_left(cohort)
+        return cohort.seats_left
 
     def get_registration_open(self, cohort) -> bool:
-        return cohort.registration_open()
+        return cohort.accepts_registrations()
 
     def get_page_url(self, cohort) -> str:
         request = self.context.get("request")
@@ -102,19 +100,25 @@ class CohortDetailSerializer(CohortSerializer):
 gettext_noop("This field is required.")
 
 
-class RegistrationRequestSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=40)
-    phone = NormalisedCharField(max_length=20, validators=[validate_mobile])
-    unit = serializers.CharField(max_length=120)
-    position = serializers.CharField(max_length=60, required=False, allow_blank=True)
-    party_organisation = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    origin_province = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    origin_city = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
-    id_number = NormalisedCharField(
-        max_length=24, required=False, allow_blank=True, validators=[validate_id_number]
-    )
+# One trainee's details, the fields `Registration.TRAINEE_FIELDS` names as the model declares
+# them, and their consent. (A comment, not a docstring: a docstring would be the schema's text.)
+class RegistrationRequestSerializer(serializers.ModelSerializer):
     consent = serializers.BooleanField()
+
+    class Meta:
+        model = Registration
+        fields = [*Registration.TRAINEE_FIELDS, "consent"]
+
+    def build_standard_field(self, field_name, model_field):
+        """The model's field, taking input as `Registration.TRAINEE_INPUT` says it is typed."""
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        typed = Registration.TRAINEE_INPUT.get(field_name)
+        if typed:
+            field_class = NormalisedCharField
+            kwargs["normalizer"] = typed.normalize
+            if typed.max_length:
+                kwargs["max_length"] = typed.max_length
+        return field_class, kwargs
 
     def validate_consent(self, value):
         if value is not True:
@@ -134,9 +138,9 @@ class RegistrationRequestSerializer(serializers.Serializer):
         return attrs
 
     def applicant(self) -> Applicant:
-        data = {key: value for key, value in self.validated_data.items() if key != "consent"}
-        data["name"] = " ".join(data["name"].split())
-        return Applicant(**data)
+        return Applicant(
+            **{name: self.validated_data.get(name, "") for name in Registration.TRAINEE_FIELDS}
+        )
 
 
 class RegistrationResultSerializer(serializers.Serializer):
@@ -163,9 +167,12 @@ class CohortViewSet(
     def get_queryset(self):
         if self.action == "registrations":
             return Cohort.objects.filter(programme__live=True).select_related("programme")
-        queryset = cohorts_with_seats(
-            Cohort.objects.filter(ends_on__gte=timezone.localdate(), programme__live=True)
-        ).order_by("starts_on", "pk")
+        queryset = (
+            Cohort.objects.filter(programme__live=True)
+            .unfinished()
+            .with_seats()
+            .order_by("starts_on", "pk")
+        )
         if self.action == "retrieve":
             queryset = queryset.prefetch_related(
                 Prefetch("sessions", queryset=session_queryset().order_by("starts_at", "pk"))

@@ -4,59 +4,49 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from core.validators import (
-    normalize_digits,
-    validate_id_number,
-    validate_mobile,
-)
+from core.forms import NormalisedField
+from core.validators import MOBILE_INPUT, normalize_digits, validate_mobile
 
+from .models import Registration
 from .services import Applicant, GroupContact
 
 
-class MobileField(forms.CharField):
+class MobileField(NormalisedField):
     """An 11-digit mainland mobile number; full-width digits, spaces and dashes are accepted."""
 
     default_validators = [validate_mobile]
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 20)
-        super().__init__(**kwargs)
+        kwargs.setdefault("max_length", MOBILE_INPUT.max_length)
+        super().__init__(normalizer=MOBILE_INPUT.normalize, **kwargs)
         self.widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
 
-    def to_python(self, value):
-        return normalize_digits(super().to_python(value))
+
+def trainee_formfield(db_field, **kwargs):
+    """The model's form field, taking input as `Registration.TRAINEE_INPUT` says it is typed."""
+    typed = Registration.TRAINEE_INPUT.get(db_field.name)
+    if typed:
+        kwargs |= {"form_class": NormalisedField, "normalizer": typed.normalize}
+        if typed.max_length:
+            kwargs["max_length"] = typed.max_length
+    return db_field.formfield(**kwargs)
 
 
-class IdNumberField(forms.CharField):
-    default_validators = [validate_id_number]
+class TraineeForm(forms.ModelForm):
+    """One trainee's details, as the cohort asks for them: the fields the model declares."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 24)
-        super().__init__(**kwargs)
-        self.widget.attrs.update({"autocomplete": "off"})
-
-    def to_python(self, value):
-        return normalize_digits(super().to_python(value))
-
-
-class TraineeForm(forms.Form):
-    """One trainee's details, as the cohort asks for them."""
-
-    name = forms.CharField(label=_("Name"), max_length=40)
-    phone = MobileField(label=_("Mobile"))
-    unit = forms.CharField(label=_("Unit"), max_length=120)
-    position = forms.CharField(label=_("Position"), max_length=60, required=False)
-    party_organisation = forms.CharField(
-        label=_("Party organisation"), max_length=120, required=False
-    )
-    origin_province = forms.CharField(label=_("Province"), max_length=20, required=False)
-    origin_city = forms.CharField(label=_("City"), max_length=30, required=False)
-    email = forms.EmailField(label=_("Email"), required=False)
-    id_number = IdNumberField(label=_("ID number"), required=False)
+    class Meta:
+        model = Registration
+        fields = Registration.TRAINEE_FIELDS
+        formfield_callback = trainee_formfield
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+            "id_number": forms.TextInput(attrs={"autocomplete": "off"}),
+        }
 
     def __init__(self, *args, cohort, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["origin_province"].initial = "山东省"
         self.fields["origin_city"].initial = "烟台市"
         if cohort.asks_id_number:
@@ -64,11 +54,10 @@ class TraineeForm(forms.Form):
         else:
             del self.fields["id_number"]
 
-    def clean_name(self):
-        return " ".join(self.cleaned_data["name"].split())
-
     def applicant(self) -> Applicant:
-        return Applicant(**{name: self.cleaned_data.get(name, "") for name in self.fields})
+        return Applicant(
+            **{name: self.cleaned_data.get(name, "") for name in Registration.TRAINEE_FIELDS}
+        )
 
 
 class RegistrationForm(TraineeForm):
@@ -79,11 +68,6 @@ class RegistrationForm(TraineeForm):
         ),
         error_messages={"required": _("Please agree to the use of your personal information.")},
     )
-
-    def applicant(self) -> Applicant:
-        return Applicant(
-            **{name: self.cleaned_data.get(name, "") for name in self.fields if name != "consent"}
-        )
 
 
 class GroupContactForm(forms.Form):

@@ -7,12 +7,12 @@ from django.utils import timezone
 
 from lecturers.models import LecturerPage
 
-from .models.cohorts import Session, cohort_seat_counts
+from .models.cohorts import Session
 
 
 def cohorts_with_seats(queryset):
-    """Cohorts annotated with `seats_taken` and `waitlisted`, and their programme."""
-    return queryset.select_related("programme").annotate(**cohort_seat_counts())
+    """`queryset.with_seats()`: cohorts annotated with `seats_taken` and `waitlisted`."""
+    return queryset.with_seats()
 
 
 def session_queryset():
@@ -36,4 +36,5 @@ def timetable(cohort) -> list[tuple]:
 
 
 def seats_left(cohort) -> int:
-    return max(0, cohort.capacity - cohort.seats_taken)
+    """`cohort.seats_left`, of a cohort from `with_seats()`."""
+    return cohort.seats_left

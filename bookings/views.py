@@ -13,7 +13,7 @@ from core.ratelimit import too_many_attempts
 
 from .forms import GroupContactForm, LookupForm, RegistrationForm, trainee_formset
 from .models import Cohort, Registration
-from .selectors import cohorts_with_seats, seats_left, timetable
+from .selectors import timetable
 from .services import (
     BookingError,
     cancel_registration,
@@ -26,9 +26,7 @@ TOO_MANY = gettext_lazy("Too many attempts from this network or number. Please w
 
 
 def get_cohort(programme, cohort_id: int) -> Cohort:
-    return get_object_or_404(
-        cohorts_with_seats(Cohort.objects.filter(programme=programme)), pk=cohort_id
-    )
+    return get_object_or_404(Cohort.objects.filter(programme=programme).with_seats(), pk=cohort_id)
 
 
 def cohort_context(request, programme, cohort) -> dict:
@@ -36,8 +34,8 @@ def cohort_context(request, programme, cohort) -> dict:
         "page": programme,
         "self": programme,
         "cohort": cohort,
-        "seats_left": seats_left(cohort),
-        "registration_open": cohort.registration_open(),
+        "seats_left": cohort.seats_left,
+        "registration_open": cohort.accepts_registrations(),
         "timetable": timetable(cohort),
     }
 

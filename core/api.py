@@ -81,10 +81,16 @@ class AcceptLanguageMixin:
 
 
 class NormalisedCharField(serializers.CharField):
-    """Full-width digits and letters to ASCII, spaces and dashes removed."""
+    """Text normalised before it is validated: by `normalizer`, digits by default (full-width
+    digits and letters to ASCII, spaces and dashes removed). `core.forms.NormalisedField` does
+    the same for forms."""
+
+    def __init__(self, *, normalizer=normalize_digits, **kwargs):
+        self.normalizer = normalizer
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        return normalize_digits(super().to_internal_value(data))
+        return self.normalizer(super().to_internal_value(data))
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -1,7 +1,10 @@
-"""Validators for Chinese identifiers: unified social credit codes, mobile and ID numbers."""
+"""Validators for Chinese identifiers (unified social credit codes, mobile and ID numbers), and
+the normalisers that turn what people type into the value stored."""
 
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +19,25 @@ def normalize_digits(value: str) -> str:
     """Full-width digits and letters become ASCII; spaces and dashes go."""
     value = unicodedata.normalize("NFKC", value or "")
     return re.sub(r"[\s\-]", "", value).upper()
+
+
+def normalize_name(value: str) -> str:
+    """Each run of spaces (full-width ones and line breaks too) becomes one space; the ends go."""
+    return " ".join((value or "").split())
+
+
+class TypedInput(NamedTuple):
+    """How forms and the API take a value as people type it: `normalize` turns it into the
+    stored value before it is validated; `max_length`, when set, is how long the typed text may
+    be (a mobile number keyed with spaces and dashes is longer than its 11 digits)."""
+
+    normalize: Callable[[str], str]
+    max_length: int | None = None
+
+
+NAME_INPUT = TypedInput(normalize_name)
+MOBILE_INPUT = TypedInput(normalize_digits, max_length=20)
+ID_NUMBER_INPUT = TypedInput(normalize_digits, max_length=24)
 
 
 def credit_code_check_char(first17: str) -> str:

@@ -15,8 +15,29 @@ from core.validators import validate_office_phone
 from .registrations import Registration
 
 
+def academy_today():
+    """Today in the academy's time zone (settings.TIME_ZONE, Asia/Shanghai), whatever zone is
+    active for the request."""
+    return timezone.localdate(timezone=timezone.get_default_timezone())
+
+
+class CohortQuerySet(models.QuerySet):
+    def unfinished(self):
+        """The cohorts whose last day is today or later: those `is_finished` leaves out."""
+        return self.filter(ends_on__gte=academy_today())
+
+    def with_seats(self):
+        """With `seats_taken` and `waitlisted` annotated, and the programme: what the seat rules
+        (`seats_left`, `new_registration_status`) read."""
+        return self.select_related("programme").annotate(**cohort_seat_counts())
+
+
 class Cohort(models.Model):
-    """One run (班次) of a programme; it never holds more seats than its capacity."""
+    """One run (班次) of a programme; it never holds more seats than its capacity.
+
+    Its rules (finished, registration window, the status a new registration gets) are methods
+    here, which pages, the API and the services all ask.
+    """
 
     programme = models.ForeignKey(
         "bookings.ProgrammePage",
@@ -47,6 +68,8 @@ class Cohort(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CohortQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_on", "pk"]
@@ -81,21 +104,55 @@ class Cohort(models.Model):
                 {"registration_closes_at": _("Registration must close after it opens.")}
             )
 
-    def registration_open(self, at=None) -> bool:
+    def accepts_registrations(self, at=None) -> bool:
+        """Whether `at` (now by default) is in the registration window: from its opening,
+        included, to its closing, excluded."""
         at = at or timezone.now()
         return self.registration_opens_at <= at < self.registration_closes_at
+
+    # The name the cohorts admin's column still uses.
+    registration_open = accepts_registrations
+
+    def registration_not_yet_open(self, at=None) -> bool:
+        """Whether `at` (now by default) is before the registration window opens."""
+        return (at or timezone.now()) < self.registration_opens_at
+
+    @property
+    def is_finished(self) -> bool:
+        """Its last day is over: it is before today in the academy's time zone (Asia/Shanghai)."""
+        return self.ends_on < academy_today()
+
+    def status_for_new(self, count: int = 1, *, seats_taken: int, waiting: int) -> str | None:
+        """The status `count` registrations made together would get, or None when the cohort is
+        full: seats for all of them, else the waiting list for all of them, else nothing."""
+        Status = Registration.Status
+        if seats_taken + count <= self.capacity:
+            return Status.PENDING if self.requires_approval else Status.CONFIRMED
+        room_to_wait = self.waitlist_capacity is None or waiting + count <= self.waitlist_capacity
+        if self.waitlist_enabled and room_to_wait:
+            return Status.WAITLISTED
+        return None
+
+    @property
+    def seats_left(self) -> int:
+        """Free seats; needs `Cohort.objects.with_seats()`."""
+        return max(0, self.capacity - self.seats_taken)
+
+    @property
+    def new_registration_status(self) -> str | None:
+        """The status one more registration would get now; needs `Cohort.objects.with_seats()`."""
+        return self.status_for_new(1, seats_taken=self.seats_taken, waiting=self.waitlisted)
 
     @property
     def status_label(self) -> str:
         now = timezone.now()
-        today = timezone.localdate()
-        if self.ends_on < today:
+        if self.is_finished:
             return _("Finished")
-        if self.starts_on <= today:
+        if self.starts_on <= academy_today():
             return _("Running")
-        if now < self.registration_opens_at:
+        if self.registration_not_yet_open(now):
             return _("Registration not yet open")
-        if now < self.registration_closes_at:
+        if self.accepts_registrations(now):
             return _("Registration open")
         return _("Registration closed")
 

@@ -2,7 +2,6 @@
 each cohort's page and its group registration page (routes served by `bookings.views`)."""
 
 from django.db import models
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
@@ -15,7 +14,6 @@ from core.blocks import BaseStreamBlock
 from core.models import IndexPage, SearchablePage, streamfield_text
 
 from .. import views
-from ..selectors import cohorts_with_seats
 from .cohorts import Cohort
 
 
@@ -40,10 +38,11 @@ class ProgrammeIndexPage(IndexPage):
             .order_by("title")
             .only("id", "title", "url_path", "path", "depth", "summary")
         )
-        upcoming = cohorts_with_seats(
-            Cohort.objects.filter(
-                programme__in=programmes, ends_on__gte=timezone.localdate()
-            ).order_by("starts_on")
+        upcoming = (
+            Cohort.objects.filter(programme__in=programmes)
+            .unfinished()
+            .with_seats()
+            .order_by("starts_on")
         )
         by_programme = {}
         for cohort in upcoming:
@@ -83,7 +82,7 @@ class ProgrammePage(RoutablePageMixin, SearchablePage):
 
     @path("")
     def programme(self, request):
-        cohorts = cohorts_with_seats(self.cohorts.order_by("-starts_on"))
+        cohorts = self.cohorts.with_seats().order_by("-starts_on")
         response = self.render(request, context_overrides={"cohorts": cohorts})
         add_never_cache_headers(response)  # seat counts are live
         return response

@@ -10,8 +10,17 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from core.validators import mask_id_number, mask_phone, validate_id_number, validate_mobile
+from core.validators import (
+    ID_NUMBER_INPUT,
+    MOBILE_INPUT,
+    NAME_INPUT,
+    mask_id_number,
+    mask_phone,
+    validate_id_number,
+    validate_mobile,
+)
 
 # Easy to read aloud and to type: no 0/O, 1/I/L, 2/Z, 5/S, 8/B.
 CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
@@ -65,6 +74,23 @@ class Registration(models.Model):
     SEAT_STATUSES = (Status.PENDING, Status.CONFIRMED)
     ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.WAITLISTED)
 
+    # The trainee's details, in the order forms show them. The registration forms, the API's
+    # serializer and the services' `Applicant` are all made from these fields as declared below
+    # (required or not, lengths, validators, labels); nothing declares them again.
+    TRAINEE_FIELDS = (
+        "name",
+        "phone",
+        "unit",
+        "position",
+        "party_organisation",
+        "origin_province",
+        "origin_city",
+        "email",
+        "id_number",
+    )
+    # How forms and the API take the ones people type in more than one way.
+    TRAINEE_INPUT = {"name": NAME_INPUT, "phone": MOBILE_INPUT, "id_number": ID_NUMBER_INPUT}
+
     cohort = models.ForeignKey(
         "bookings.Cohort",
         verbose_name=_("cohort"),
@@ -84,7 +110,7 @@ class Registration(models.Model):
     code = models.CharField(_("registration code"), max_length=CODE_LENGTH, unique=True)
     token = models.CharField(max_length=64, unique=True, editable=False)
 
-    name = models.CharField(_("name"), max_length=40)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=40)
     phone = models.CharField(_("mobile"), max_length=11, validators=[validate_mobile])
     unit = models.CharField(_("unit"), max_length=120)
     position = models.CharField(_("position"), max_length=60, blank=True)

@@ -7,7 +7,7 @@ itself the lock: BEGIN IMMEDIATE waits for any other writer.
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, make_dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -58,19 +58,22 @@ class InvalidTransition(BookingError):
     default_message = _("This registration can no longer be changed.")
 
 
-@dataclass(frozen=True)
-class Applicant:
-    """One trainee's details, already validated and normalised by a form or serializer."""
+def trainee_field(name: str) -> tuple:
+    """An Applicant's field: required where the model's is, else empty by default."""
+    if Registration._meta.get_field(name).blank:
+        return name, str, field(default="")
+    return name, str
 
-    name: str
-    phone: str
-    unit: str
-    position: str = ""
-    party_organisation: str = ""
-    origin_province: str = ""
-    origin_city: str = ""
-    email: str = ""
-    id_number: str = ""
+
+Applicant = make_dataclass(
+    "Applicant",
+    [trainee_field(name) for name in Registration.TRAINEE_FIELDS],
+    frozen=True,
+    kw_only=True,
+)
+Applicant.__module__ = __name__
+Applicant.__doc__ = """One trainee's details (the model's `Registration.TRAINEE_FIELDS`), already
+validated and normalised by a form or serializer."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def register(
     with transaction.atomic():
         cohort = lock_cohort(cohort_id) if lock else Cohort.objects.get(pk=cohort_id)
         now = timezone.now()
-        if not cohort.registration_open(now):
+        if not cohort.accepts_registrations(now):
             raise RegistrationClosed()
         taken = list(
             Registration.objects.filter(
@@ -169,12 +172,11 @@ def register(
 
 
 def decide_status(cohort: Cohort, count: int, seats_taken: int, waiting: int) -> str:
-    if seats_taken + count <= cohort.capacity:
-        return Status.PENDING if cohort.requires_approval else Status.CONFIRMED
-    waitlist_room = cohort.waitlist_capacity is None or waiting + count <= cohort.waitlist_capacity
-    if cohort.waitlist_enabled and waitlist_room:
-        return Status.WAITLISTED
-    raise CohortFull()
+    """`Cohort.status_for_new`, raising CohortFull where it says the cohort is full."""
+    status = cohort.status_for_new(count, seats_taken=seats_taken, waiting=waiting)
+    if status is None:
+        raise CohortFull()
+    return status
 
 
 def save_registrations(registrations: list[Registration]) -> None:

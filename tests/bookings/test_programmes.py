@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -260,6 +261,44 @@ def test_programme_page_lists_its_cohorts_newest_first(client, programme):
     page = response.content.decode()
     assert newer.get_url() in page
     assert "别的班" not in page
+
+
+@pytest.mark.parametrize(
+    ("cohort_fields", "registered", "seats"),
+    [
+        ({"capacity": 3}, 1, "剩余 2 个名额"),
+        ({"capacity": 2}, 2, "已满 · 可候补"),
+        ({"capacity": 2, "waitlist_capacity": 1}, 2, "已满 · 可候补"),
+        ({"capacity": 2, "waitlist_capacity": 1}, 3, "已满"),
+        ({"capacity": 2, "waitlist_enabled": False}, 2, "已满"),
+    ],
+)
+def test_programme_page_cohort_row_says_what_a_new_registration_would_get(
+    client, programme, cohort_fields, registered, seats
+):
+    cohort = CohortFactory(programme=programme, **cohort_fields)
+    register_trainees(cohort, registered)
+
+    page = client.get("/programmes/secretaries/").content.decode()
+
+    shown = re.search(r'<span class="cohort-row__seats">\s*(.*?)\s*</span>', page, re.S)
+    assert shown.group(1) == seats
+
+
+@pytest.mark.parametrize(("ends_in_days", "past"), [(-1, True), (0, False)])
+def test_programme_page_marks_a_cohort_past_once_its_last_day_is_over(
+    client, programme, ends_in_days, past
+):
+    CohortFactory(
+        programme=programme,
+        starts_on=days_from_today(-3),
+        ends_on=days_from_today(ends_in_days),
+    )
+
+    page = client.get("/programmes/secretaries/").content.decode()
+
+    assert ("cohort-row--past" in page) is past
+    assert ('class="cohort-row__seats"' in page) is not past
 
 
 def test_programme_index_shows_only_upcoming_cohorts(client, programme):

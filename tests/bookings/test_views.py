@@ -158,6 +158,51 @@ def test_cohort_page_shows_no_form_once_registration_closed(client, programme):
     assert 'name="phone"' not in page
 
 
+WAITLIST_NOTICE = '<div class="notice notice--info">'
+FULL_NOTICE = '<div class="notice" role="status">'
+
+
+@pytest.mark.parametrize(
+    ("cohort_fields", "registered", "notice", "form_shown"),
+    [
+        ({"capacity": 2}, 1, None, True),
+        ({"capacity": 1}, 1, WAITLIST_NOTICE, True),
+        ({"capacity": 1, "waitlist_capacity": 1}, 1, WAITLIST_NOTICE, True),
+        ({"capacity": 1, "waitlist_capacity": 1}, 2, FULL_NOTICE, False),
+        ({"capacity": 1, "waitlist_enabled": False}, 1, FULL_NOTICE, False),
+    ],
+)
+def test_cohort_page_offers_what_a_new_registration_would_get(
+    client, programme, cohort_fields, registered, notice, form_shown
+):
+    cohort = CohortFactory(programme=programme, **cohort_fields)
+    register_trainees(cohort, registered)
+
+    page = client.get(cohort.get_url()).content.decode()
+
+    full = re.search(r'(<div class="notice[^>]*>)\s*<p class="notice__title">名额已满</p>', page)
+    assert (full.group(1) if full else None) == notice
+    assert ('name="phone"' in page) is form_shown
+
+
+@pytest.mark.parametrize(("ends_in_days", "finished"), [(-1, True), (0, False)])
+def test_cohort_page_says_finished_once_the_last_day_is_over(
+    client, programme, ends_in_days, finished
+):
+    today = timezone.localdate()
+    cohort = CohortFactory(
+        programme=programme,
+        starts_on=today - datetime.timedelta(days=3),
+        ends_on=today + datetime.timedelta(days=ends_in_days),
+    )
+
+    page = client.get(cohort.get_url()).content.decode()
+
+    assert ("本班次已结束" in page) is finished
+    assert ('class="panel seats"' in page) is not finished
+    assert ('name="phone"' in page) is not finished
+
+
 # Registering
 
 

@@ -7,6 +7,7 @@ from core.validators import (
     mask_id_number,
     mask_phone,
     normalize_digits,
+    normalize_name,
     validate_credit_code,
     validate_id_number,
     validate_mobile,
@@ -171,3 +172,19 @@ def test_mask_phone_keeps_first_three_and_last_four(value, masked):
 )
 def test_mask_id_number_keeps_first_and_last_four(value, masked):
     assert mask_id_number(value) == masked
+
+
+@pytest.mark.parametrize(
+    ("value", "normalised"),
+    [
+        ("张三", "张三"),
+        ("  张　 三 ", "张 三"),
+        ("欧阳\t\n修", "欧阳 修"),
+        ("Li  Ming", "Li Ming"),
+        ("　", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_normalize_name_makes_each_run_of_spaces_one_and_trims_the_ends(value, normalised):
+    assert normalize_name(value) == normalised
