@@ -58,7 +58,7 @@ from core.validators import credit_code_check_char
 from courses.models import CourseFormat, CourseIndexPage, CourseMaterial, CoursePage
 from lecturers.models import LecturerCategory, LecturerIndexPage, LecturerPage
 
-from . import data, media
+from . import content, media
 from .pages import bulk_add_children, children_slugs
 from .programmes import ProgrammeSeeder
 
@@ -197,7 +197,7 @@ class DemoSeeder:
         scenes, portraits = [], []
         with (
             transaction.atomic(),
-            self.bar(len(specs) + len(data.MATERIALS), "图片与教材", "个") as bar,
+            self.bar(len(specs) + len(content.courses.materials), "图片与教材", "个") as bar,
         ):
             for kind, i in specs:
                 scene = kind == "scene"
@@ -205,9 +205,9 @@ class DemoSeeder:
                 image = existing.get(title)
                 if image is None:
                     draw = media.scene_image if scene else media.portrait_image
-                    content = draw(i, self.rng(f"media:{kind}:{i}"))
+                    picture = draw(i, self.rng(f"media:{kind}:{i}"))
                     name = f"demo-{kind}-{i + 1:02d}.jpg"
-                    image = Image(title=title, file=ImageFile(ContentFile(content), name=name))
+                    image = Image(title=title, file=ImageFile(ContentFile(picture), name=name))
                     image._set_image_file_metadata()  # size and hash, as an upload would
                     image.save()
                     self.created["images"] += 1
@@ -215,16 +215,18 @@ class DemoSeeder:
                 bar.update()
             documents = []
             existing_docs = {doc.title: doc for doc in Document.objects.all()}
-            for i, (title, ext) in enumerate(data.MATERIALS):
+            for i, (title, ext) in enumerate(content.courses.materials):
                 document = existing_docs.get(title)
                 if document is None:
-                    lines = self.rng(f"media:material:{i}").sample(data.COURSE_OUTLINE, 6)
-                    content = (media.material_pdf if ext == "pdf" else media.material_text)(
+                    lines = self.rng(f"media:material:{i}").sample(
+                        content.courses.course_outline, 6
+                    )
+                    file = (media.material_pdf if ext == "pdf" else media.material_text)(
                         title, [f"{n}. {line}" for n, line in enumerate(lines, 1)]
                     )
                     document = Document(title=title)
                     document.file.save(
-                        f"demo-material-{i + 1:02d}.{ext}", ContentFile(content), save=False
+                        f"demo-material-{i + 1:02d}.{ext}", ContentFile(file), save=False
                     )
                     document._set_document_file_metadata()
                     document.save()
@@ -235,6 +237,7 @@ class DemoSeeder:
 
     def site(self, pools: Pools) -> HomePage:
         """The home page (the default site's root), settings, the about page and four indexes."""
+        text = content.academy
         rng = self.rng("site")
         with transaction.atomic(), self.bar(3 + len(INDEX_MODELS), "站点与栏目", "页") as bar:
             home = HomePage.objects.first()
@@ -248,15 +251,15 @@ class DemoSeeder:
                 for page in welcome:  # free the slug before the home page takes it
                     Page.objects.filter(pk=page.pk).update(slug=f"wagtail-welcome-{page.pk}")
                 home = HomePage(
-                    title=data.SITE_NAME,
+                    title=content.academy.site_name,
                     slug="home"
                     if not root.get_children().filter(slug="home").exists()
                     else "academy",
-                    tagline=data.TAGLINE,
-                    intro=data.HOME_INTRO,
+                    tagline=content.academy.tagline,
+                    intro=content.academy.home_intro,
                     hero_image=pools.scenes[[char for char, _ in media.SCENES].index("学")],
-                    seo_title=f"{data.SITE_NAME} | {data.ENGLISH_NAME}",
-                    search_description=data.ABOUT_INTRODUCTION,
+                    seo_title=f"{content.academy.site_name} | {content.academy.english_name}",
+                    search_description=content.academy.about_introduction,
                 )
                 root.add_child(instance=home)
                 home.save_revision().publish()
@@ -270,9 +273,13 @@ class DemoSeeder:
 
             site = Site.objects.get(root_page=home, is_default_site=True)
             settings = AcademySettings.for_site(site)
-            changed = [name for name, value in data.SETTINGS.items() if not getattr(settings, name)]
+            changed = [
+                name
+                for name, value in content.academy.settings.items()
+                if not getattr(settings, name)
+            ]
             for name in changed:
-                setattr(settings, name, data.SETTINGS[name])
+                setattr(settings, name, content.academy.settings[name])
             if changed:
                 settings.full_clean()
                 settings.save()
@@ -280,14 +287,20 @@ class DemoSeeder:
 
             if not home.get_children().filter(slug="about").exists():
                 body = []
-                for heading, paragraphs in data.ABOUT_SECTIONS:
+                for heading, paragraphs in content.academy.about_sections:
                     body.append(self.block(rng, "heading", {"text": heading, "size": "h2"}))
                     body.extend(self.block(rng, "paragraph", f"<p>{p}</p>") for p in paragraphs)
                 body.append(
-                    self.block(rng, "points", {"title": "四个定位", "points": data.ABOUT_POINTS})
+                    self.block(
+                        rng, "points", {"title": "四个定位", "points": content.academy.about_points}
+                    )
                 )
                 body.append(
-                    self.block(rng, "quote", {"text": data.ABOUT_QUOTE, "attribution": "烟台市委"})
+                    self.block(
+                        rng,
+                        "quote",
+                        {"text": content.academy.about_quote, "attribution": "烟台市委"},
+                    )
                 )
                 body.append(
                     self.block(
@@ -297,12 +310,12 @@ class DemoSeeder:
                     )
                 )
                 about = StandardPage(
-                    title=data.ABOUT_TITLE,
+                    title=content.academy.about_title,
                     slug="about",
-                    introduction=data.ABOUT_INTRODUCTION,
+                    introduction=content.academy.about_introduction,
                     body=body,
                     show_in_menus=True,
-                    seo_title=f"{data.ABOUT_TITLE} | About the {data.ENGLISH_NAME}",
+                    seo_title=f"{text.about_title} | About the {text.english_name}",
                 )
                 home.add_child(instance=about)
                 about.save_revision().publish()
@@ -311,7 +324,7 @@ class DemoSeeder:
 
             for slug, model in INDEX_MODELS.items():
                 if not home.get_children().filter(slug=slug).exists():
-                    title, introduction = data.INDEXES[slug]
+                    title, introduction = content.academy.indexes[slug]
                     page = model(
                         title=title, slug=slug, introduction=introduction, show_in_menus=True
                     )
@@ -328,13 +341,13 @@ class DemoSeeder:
             site = Site(hostname="localhost", port=80)
         site.root_page = home
         site.is_default_site = True
-        site.site_name = site.site_name or data.SITE_NAME
+        site.site_name = site.site_name or content.academy.site_name
         site.save()
 
     def topics(self) -> list[Topic]:
-        with transaction.atomic(), self.bar(len(data.TOPICS), "专题", "个") as bar:
+        with transaction.atomic(), self.bar(len(content.core.topics), "专题", "个") as bar:
             topics = []
-            for name, slug in data.TOPICS:
+            for name, slug in content.core.topics:
                 topic = (
                     Topic.objects.filter(slug=slug).first()
                     or Topic.objects.filter(name=name).first()
@@ -354,8 +367,8 @@ class DemoSeeder:
         if kind == K.PARTY_GOVERNMENT:
             return rng.choice(
                 [
-                    self.party_department(district, rng.choice(data.PARTY_DEPARTMENTS)),
-                    f"{d}{rng.choice(data.GOVERNMENT_BUREAUS)}",
+                    self.party_department(district, rng.choice(content.core.party_departments)),
+                    f"{d}{rng.choice(content.core.government_bureaus)}",
                     f"{d}{street}{self.street_committee(street)}",
                     f"{d}{street}办事处",
                 ]
@@ -363,27 +376,28 @@ class DemoSeeder:
         if kind == K.PUBLIC_INSTITUTION:
             return rng.choice(
                 [
-                    f"{d}{rng.choice(data.INSTITUTIONS)}",
-                    f"{d}{street}{rng.choice(data.STREET_INSTITUTIONS)}",
+                    f"{d}{rng.choice(content.core.institutions)}",
+                    f"{d}{street}{rng.choice(content.core.street_institutions)}",
                 ]
             )
         if kind == K.ENTERPRISE:
             suffix = rng.choice(["有限公司", "有限公司", "集团有限公司", "股份有限公司"])
-            return f"烟台{rng.choice(data.BRANDS)}{rng.choice(data.INDUSTRIES)}{suffix}"
+            brand, industry = rng.choice(content.core.brands), rng.choice(content.core.industries)
+            return f"烟台{brand}{industry}{suffix}"
         if kind == K.SOCIAL_ORGANISATION:
             return rng.choice(
                 [
-                    f"{d}{rng.choice(data.BRANDS)}{rng.choice(data.SOCIAL_ORG_KINDS)}",
-                    f"烟台市{rng.choice(data.BRANDS)}{rng.choice(data.SOCIAL_ORG_KINDS)}",
+                    f"{d}{rng.choice(content.core.brands)}{rng.choice(content.core.social_org_kinds)}",
+                    f"烟台市{rng.choice(content.core.brands)}{rng.choice(content.core.social_org_kinds)}",
                     f"{d}{street}社区社会组织联合会",
                 ]
             )
         if kind == K.COMMUNITY:
-            return f"{d}{street}{rng.choice(data.COMMUNITIES)}社区居民委员会"
+            return f"{d}{street}{rng.choice(content.core.communities)}社区居民委员会"
         return rng.choice(
             [
-                f"{d}{street}{rng.choice(data.COMMUNITIES)}小区业主委员会",
-                f"{d}{rng.choice(data.BRANDS)}商会",
+                f"{d}{street}{rng.choice(content.core.communities)}小区业主委员会",
+                f"{d}{rng.choice(content.core.brands)}商会",
                 f"{d}物业服务企业党建联盟",
                 f"{d}个体劳动者协会",
             ]
@@ -429,7 +443,7 @@ class DemoSeeder:
         total = sum(int(char, 36) * w for char, w in zip(body, weights, strict=True))
         check = 11 - total % 11
         org_code = body + {10: "X", 11: "0"}.get(check, str(check))
-        first17 = prefix + data.DIVISION_CODES[district.slug] + org_code
+        first17 = prefix + content.core.division_codes[district.slug] + org_code
         return first17 + credit_code_check_char(first17)
 
     def organisations(self) -> None:
@@ -457,14 +471,15 @@ class DemoSeeder:
             for i in range(total):
                 kind = kinds[i % len(kinds)]
                 district = self.districts[(i * 7) % len(self.districts)]
-                street = rng.choice(data.STREETS[district.slug])
+                street = rng.choice(content.core.streets[district.slug])
                 name = self.unique(seen, self.organisation_names(rng, kind, district, street))
                 code = ""
                 if i % 2 == 0:  # about half have a (valid, unique) credit code
                     code = self.unique(
                         seen_codes, (self.credit_code(rng, kind, district) for _ in range(50))
                     )
-                address = f"{district.name}{street}{rng.choice(data.ROADS)}{rng.randint(1, 299)}号"
+                road = rng.choice(content.core.roads)
+                address = f"{district.name}{street}{road}{rng.randint(1, 299)}号"
                 phone = f"0535-6{rng.randint(0, 999999):06d}"
                 bar.update()
                 if name in existing_names:
@@ -492,23 +507,23 @@ class DemoSeeder:
     # -- lecturers ---------------------------------------------------------------------------------
 
     def person_name(self, rng) -> str:
-        surname = rng.choice(data.SURNAMES)
-        chars = data.GIVEN_MALE if rng.random() < 0.55 else data.GIVEN_FEMALE
+        surname = rng.choice(content.core.surnames)
+        chars = content.core.given_male if rng.random() < 0.55 else content.core.given_female
         length = 1 if rng.random() < 0.3 else 2
         return surname + "".join(rng.sample(chars, length))
 
     def lecturer_position(self, rng, category: str, district: District) -> tuple[str, str]:
         """(job title, unit) for a lecturer of the category."""
         d = district.name
-        street = rng.choice(data.STREETS[district.slug])
+        street = rng.choice(content.core.streets[district.slug])
         C = LecturerCategory
         if category == C.EXPERT:
-            return rng.choice(data.EXPERT_TITLES), rng.choice(data.UNIVERSITIES) + rng.choice(
-                data.EXPERT_DEPTS
-            )
+            return rng.choice(content.lecturers.expert_titles), rng.choice(
+                content.lecturers.universities
+            ) + rng.choice(content.lecturers.expert_depts)
         if category == C.CADRE:
             if rng.random() < 0.6:
-                department, jobs = rng.choice(data.CADRE_JOBS)
+                department, jobs = rng.choice(content.lecturers.cadre_jobs)
                 unit = (
                     self.party_department(district, department)
                     if department.startswith("委")
@@ -516,33 +531,38 @@ class DemoSeeder:
                 )
                 return rng.choice(jobs), unit
             committee = self.street_committee(street)
-            job = rng.choice(data.STREET_CADRE_JOBS).replace("党工委", committee)
+            job = rng.choice(content.lecturers.street_cadre_jobs).replace("党工委", committee)
             return job, f"{d}{street}{committee}"
         if category == C.ENTREPRENEUR:
             suffix = rng.choice(["集团有限公司", "有限公司", "股份有限公司"])
             return rng.choice(
-                data.ENTREPRENEUR_JOBS
-            ), f"烟台{rng.choice(data.BRANDS)}{rng.choice(data.INDUSTRIES)}{suffix}"
+                content.lecturers.entrepreneur_jobs
+            ), f"烟台{rng.choice(content.core.brands)}{rng.choice(content.core.industries)}{suffix}"
         if category == C.COMMUNITY_SECRETARY:
             if rng.random() < 0.15:
-                return data.VILLAGE_SECRETARY_JOB, f"{d}{street}{rng.choice(data.VILLAGES)}村"
-            return rng.choice(data.SECRETARY_JOBS), f"{d}{street}{rng.choice(data.COMMUNITIES)}社区"
+                return (
+                    content.lecturers.village_secretary_job,
+                    f"{d}{street}{rng.choice(content.core.villages)}村",
+                )
+            return rng.choice(
+                content.lecturers.secretary_jobs
+            ), f"{d}{street}{rng.choice(content.core.communities)}社区"
         if category == C.SOCIAL_WORKER:
             return rng.choice(
-                data.SOCIAL_WORKER_JOBS
-            ), f"{d}{rng.choice(data.BRANDS)}{rng.choice(data.SOCIAL_ORG_KINDS)}"
-        job = rng.choice(data.MODEL_WORKER_JOBS)
-        return job, f"{d}{street}{rng.choice(data.COMMUNITIES)}社区"
+                content.lecturers.social_worker_jobs
+            ), f"{d}{rng.choice(content.core.brands)}{rng.choice(content.core.social_org_kinds)}"
+        job = rng.choice(content.lecturers.model_worker_jobs)
+        return job, f"{d}{street}{rng.choice(content.core.communities)}社区"
 
     def biography(self, rng, name, category, job, unit, topics) -> str:
         t1, t2 = topics[0].name, topics[-1].name
-        opening = data.BIO_OPENINGS[category].format(t1=t1, t2=t2)
-        first, second = rng.sample(data.BIO_MIDDLES, 2)
+        opening = content.lecturers.bio_openings[category].format(t1=t1, t2=t2)
+        first, second = rng.sample(content.lecturers.bio_middles, 2)
         course = rng.choice(
             [f"{t1}的烟台实践", f"以{t1}推动城市基层治理现代化", f"{t2}：问题、路径与案例"]
         )
-        teaching = rng.choice(data.BIO_TEACHING).format(c=course)
-        honour = rng.choice(data.BIO_HONOURS)
+        teaching = rng.choice(content.lecturers.bio_teaching).format(c=course)
+        honour = rng.choice(content.lecturers.bio_honours)
         return (
             f"<p>{name}，{unit}{job}。{opening}。{first}；{second}。</p><p>{teaching}{honour}</p>"
         )
@@ -557,7 +577,9 @@ class DemoSeeder:
             for i in range(total):
                 slug = f"lecturer-{i + 1:04d}"
                 name = self.unique(seen, (self.person_name(rng) for _ in range(200)))
-                category = data.TRAINER_CATEGORY_ORDER[i % len(data.TRAINER_CATEGORY_ORDER)]
+                category = content.lecturers.trainer_category_order[
+                    i % len(content.lecturers.trainer_category_order)
+                ]
                 district = rng.choice(self.districts)
                 job, unit = self.lecturer_position(rng, category, district)
                 chosen = rng.sample(topics, rng.randint(2, 3))
@@ -605,8 +627,8 @@ class DemoSeeder:
 
     def base_name(self, rng, category: str, district: District, street: str) -> str:
         d = district.name
-        community = rng.choice(data.COMMUNITIES)
-        brand = rng.choice(data.BRANDS)
+        community = rng.choice(content.core.communities)
+        brand = rng.choice(content.core.brands)
         C = TrainingBaseCategory
         options = {
             C.COMMUNITY: [
@@ -619,32 +641,32 @@ class DemoSeeder:
                 f"{d}{street}{brand}物业“红心物业”示范项目",
             ],
             C.PARK: [
-                f"{d}{rng.choice(data.PARKS)}产业园党群服务中心",
-                f"{d}{street}{rng.choice(data.PARKS)}园区党委",
+                f"{d}{rng.choice(content.core.parks)}产业园党群服务中心",
+                f"{d}{street}{rng.choice(content.core.parks)}园区党委",
             ],
             C.BUSINESS_DISTRICT: [
-                f"{d}{rng.choice(data.SHOPPING)}商圈党建服务站",
-                f"{d}{street}{rng.choice(data.SHOPPING)}商圈党委",
+                f"{d}{rng.choice(content.core.shopping)}商圈党建服务站",
+                f"{d}{street}{rng.choice(content.core.shopping)}商圈党委",
             ],
             C.BUILDING: [
-                f"{d}{rng.choice(data.BUILDINGS)}楼宇党建工作站",
-                f"{d}{street}{rng.choice(data.BUILDINGS)}楼宇党群服务站",
+                f"{d}{rng.choice(content.core.buildings)}楼宇党建工作站",
+                f"{d}{street}{rng.choice(content.core.buildings)}楼宇党群服务站",
             ],
             C.SOCIAL_ORGANISATION: [
-                f"{d}社会组织党建基地（{brand}{rng.choice(data.SOCIAL_ORG_KINDS)}）",
+                f"{d}社会组织党建基地（{brand}{rng.choice(content.core.social_org_kinds)}）",
                 f"{d}{street}社会组织孵化基地",
             ],
             C.VILLAGE: [
-                f"{d}{street}{rng.choice(data.VILLAGES)}村党群服务中心",
-                f"{d}{street}{rng.choice(data.VILLAGES)}村乡村振兴实训点",
+                f"{d}{street}{rng.choice(content.core.villages)}村党群服务中心",
+                f"{d}{street}{rng.choice(content.core.villages)}村乡村振兴实训点",
             ],
             C.ENTERPRISE: [
-                f"烟台{brand}{rng.choice(data.INDUSTRIES)}有限公司党建展厅",
-                f"{d}{brand}{rng.choice(data.INDUSTRIES)}集团党员先锋岗",
+                f"烟台{brand}{rng.choice(content.core.industries)}有限公司党建展厅",
+                f"{d}{brand}{rng.choice(content.core.industries)}集团党员先锋岗",
             ],
             C.INSTITUTION: [
-                f"{d}{rng.choice(data.INSTITUTIONS)}党建工作站",
-                f"{d}{street}{rng.choice(data.STREET_INSTITUTIONS)}党建工作站",
+                f"{d}{rng.choice(content.core.institutions)}党建工作站",
+                f"{d}{street}{rng.choice(content.core.street_institutions)}党建工作站",
             ],
         }[category]
         return rng.choice(options)
@@ -652,7 +674,7 @@ class DemoSeeder:
     def base_names(self, rng, category, district):
         """Candidate (title, sub-district) pairs for a base."""
         for _ in range(30):
-            street = rng.choice(data.STREETS[district.slug])
+            street = rng.choice(content.core.streets[district.slug])
             yield self.base_name(rng, category, district, street), street
         name = self.base_name(rng, category, district, street)
         for n in range(2, 10_000):
@@ -669,7 +691,7 @@ class DemoSeeder:
         existing = children_slugs(index)
         seen: set[str] = set()
         pages, galleries = [], []
-        categories = data.BASE_CATEGORY_ORDER
+        categories = content.bases.base_category_order
         with transaction.atomic(), self.bar(total, "实训基地", "处") as bar:
             for i in range(total):
                 slug = f"base-{i + 1:04d}"
@@ -681,27 +703,28 @@ class DemoSeeder:
                     if title not in seen
                 )
                 seen.add(title)
-                address = f"{district.name}{street}{rng.choice(data.ROADS)}{rng.randint(1, 299)}号"
-                lat, lng = data.DISTRICT_CENTRES[district.slug]
-                latitude = self.coordinate(rng, lat, data.LAT_RANGE)
-                longitude = self.coordinate(rng, lng, data.LNG_RANGE)
+                road = rng.choice(content.core.roads)
+                address = f"{district.name}{street}{road}{rng.randint(1, 299)}号"
+                lat, lng = content.core.district_centres[district.slug]
+                latitude = self.coordinate(rng, lat, content.core.lat_range)
+                longitude = self.coordinate(rng, lng, content.core.lng_range)
                 capacity = rng.randrange(20, 201, 10)
                 points = rng.sample(
-                    data.TEACHING_POINTS[category],
-                    rng.randint(3, min(5, len(data.TEACHING_POINTS[category]))),
+                    content.bases.teaching_points[category],
+                    rng.randint(3, min(5, len(content.bases.teaching_points[category]))),
                 )
                 teaching_points = [
                     self.block(rng, "points", {"title": "现场教学要点", "points": points})
                 ]
                 summary = (
-                    data.BASE_SUMMARIES[category].format(title=title)
+                    content.bases.base_summaries[category].format(title=title)
                     + f"基地可同时接待{capacity}人开展现场教学。"
                 )
                 photo = rng.choice(pools.scenes)
                 gallery = []
                 if i % 3 == 0:
                     images = rng.sample(pools.scenes, rng.randint(2, 3))
-                    gallery = [(img, rng.choice(data.GALLERY_CAPTIONS)) for img in images]
+                    gallery = [(img, rng.choice(content.bases.gallery_captions)) for img in images]
                 page = TrainingBasePage(
                     title=title,
                     slug=slug,
@@ -712,7 +735,7 @@ class DemoSeeder:
                     latitude=latitude,
                     longitude=longitude,
                     capacity=capacity,
-                    opening_hours=rng.choice(data.OPENING_HOURS),
+                    opening_hours=rng.choice(content.bases.opening_hours),
                     contact_phone=f"0535-6{rng.randint(0, 999999):06d}",
                     photo=photo,
                     teaching_points=teaching_points,
@@ -742,11 +765,11 @@ class DemoSeeder:
 
     def course_title(self, rng, fmt: str, topic: Topic, district: District, seen: set) -> str:
         def fill():
-            return rng.choice(data.COURSE_TEMPLATES[fmt]).format(
+            return rng.choice(content.courses.course_templates[fmt]).format(
                 t=topic.name,
-                s=rng.choice(data.SCENARIOS),
-                p=rng.choice(data.PROJECTS),
-                q=rng.choice(data.QUESTIONS),
+                s=rng.choice(content.courses.scenarios),
+                p=rng.choice(content.courses.projects),
+                q=rng.choice(content.courses.questions),
             )
 
         def variants():
@@ -766,7 +789,7 @@ class DemoSeeder:
         intro = summary
         if base_title:
             intro += f"课程在{base_title}现场开展，学员实地观摩、现场交流。"
-        outline = rng.sample(data.COURSE_OUTLINE, rng.randint(3, 5))
+        outline = rng.sample(content.courses.course_outline, rng.randint(3, 5))
         return [
             self.block(rng, "heading", {"text": "课程简介", "size": "h2"}),
             self.block(rng, "paragraph", f"<p>{intro}</p>"),
@@ -794,7 +817,9 @@ class DemoSeeder:
         with transaction.atomic(), self.bar(total, "名课", "门") as bar:
             for i in range(total):
                 slug = f"course-{i + 1:04d}"
-                fmt = data.COURSE_FORMAT_ORDER[i % len(data.COURSE_FORMAT_ORDER)]
+                fmt = content.courses.course_format_order[
+                    i % len(content.courses.course_format_order)
+                ]
                 topic = topics[(i * 7 + i // len(topics)) % len(topics)]
                 district = rng.choice(self.districts)
                 base_id, base_title = None, ""
@@ -814,9 +839,9 @@ class DemoSeeder:
                 hours = Decimal(rng.choice(["1.5", "2.0", "2.0", "2.5", "3.0", "3.5", "4.0"]))
                 summary = (
                     f"本课程围绕“{topic.name}”，结合烟台城市基层党建“赋能聚力”工程的实践，"
-                    f"讲清{rng.choice(data.COURSE_OUTLINE)}等内容，帮助学员学有所获、学以致用。"
+                    f"讲清{rng.choice(content.courses.course_outline)}等内容，帮助学员学有所获、学以致用。"
                 )
-                audience = rng.choice(data.COURSE_AUDIENCES)
+                audience = rng.choice(content.courses.course_audiences)
                 body = self.course_body(rng, fmt, topic, summary, base_title, audience)
                 chosen_topics = [topic, *rng.sample(topics, rng.randint(0, 2))]
                 chosen_lecturers = rng.sample(lecturers, min(len(lecturers), rng.randint(1, 3)))
@@ -863,17 +888,17 @@ class DemoSeeder:
         rng = self.rng("news")
         existing = children_slugs(index)
         topic_names = {topic.name for topic in topics}
-        salons = sum(1 for kind, *_ in data.NEWS if kind == "salon")
+        salons = sum(1 for kind, *_ in content.core.news if kind == "salon")
         today = timezone.localdate()
         pages = []
-        with transaction.atomic(), self.bar(len(data.NEWS), "新闻动态", "条") as bar:
-            for i, (kind, title, topic) in enumerate(data.NEWS):
+        with transaction.atomic(), self.bar(len(content.core.news), "新闻动态", "条") as bar:
+            for i, (kind, title, topic) in enumerate(content.core.news):
                 if kind == "salon":
                     title = title.format(n=salons + 3)  # the newest salon has the highest number
                     salons -= 1
                 topic = topic if topic in topic_names else "党建引领基层治理"
                 date = today - timedelta(days=i * 9 + rng.randint(0, 6))
-                paragraphs = [p.format(topic=topic) for p in data.NEWS_PARAGRAPHS]
+                paragraphs = [p.format(topic=topic) for p in content.core.news_paragraphs]
                 rng.shuffle(paragraphs)
                 paragraphs = paragraphs[: rng.randint(2, 4)]
                 image = rng.choice(pools.scenes)
