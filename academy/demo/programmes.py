@@ -48,7 +48,6 @@ from core.validators import id_number_check_char
 from courses.models import CoursePage
 
 from . import content
-from .pages import bulk_add_children, children_slugs
 
 Status = Registration.Status
 Source = Registration.Source
@@ -327,7 +326,7 @@ class ProgrammeSeeder:
                     bar.update()
 
     def programme_pages(self, index, specs) -> dict[str, ProgrammePage]:
-        existing = children_slugs(index)
+        existing = set(index.get_children().values_list("slug", flat=True))
         pages = []
         for spec in specs:
             rng = self.rng(f"programme:{spec['slug']}")
@@ -361,9 +360,9 @@ class ProgrammeSeeder:
                 )
             )
         with transaction.atomic():
-            bulk_add_children(index, pages)
+            for page in pages:
+                self.seeder.add_page(index, page)
         self.seeder.created["programmes"] += len(pages)
-        self.seeder.queue_for_index(ProgrammePage, pages)
         by_slug = {
             page.slug: page
             for page in ProgrammePage.objects.child_of(index).filter(

@@ -25,7 +25,7 @@ from django.utils import timezone
 from tqdm import tqdm
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page, ReferenceIndex, Site
+from wagtail.models import Page, Site
 from wagtail.search.backends import get_search_backend
 from wagtail.search.models import IndexEntry
 
@@ -59,7 +59,6 @@ from courses.models import CourseFormat, CourseIndexPage, CourseMaterial, Course
 from lecturers.models import LecturerCategory, LecturerIndexPage, LecturerPage
 
 from . import content, media
-from .pages import bulk_add_children, children_slugs
 from .programmes import ProgrammeSeeder
 
 DEFAULT_SEED = 20200501
@@ -156,6 +155,13 @@ class DemoSeeder:
     def queue_for_index(self, model, objs) -> None:
         self.to_index.setdefault(model, []).extend(objs)
 
+    @staticmethod
+    def add_page(parent: Page, page: Page) -> Page:
+        """``page`` as the last, live child of ``parent``; Wagtail's ``add_child`` saves it with
+        its child rows and many-to-many links and indexes it for search and references."""
+        page.last_published_at = page.last_published_at or page.first_published_at
+        return parent.add_child(instance=page)
+
     # -- the run -----------------------------------------------------------------------------------
 
     def run(self) -> Counter:
@@ -179,7 +185,6 @@ class DemoSeeder:
         self.news(indexes["news"], topics, pools)
         ProgrammeSeeder(self, pools).run(indexes["programmes"])
         self.index()
-        self.references()
         bump_generation()  # cached pages must show the new content
         return self.created
 
@@ -570,9 +575,9 @@ class DemoSeeder:
     def lecturers(self, index: LecturerIndexPage, topics: list[Topic], pools: Pools) -> None:
         total = LECTURERS * self.scale
         rng = self.rng("lecturers")
-        existing = children_slugs(index)
+        existing = child_slugs(index)
         seen: set[str] = set()
-        pages, topic_links = [], []
+        pages = []
         with transaction.atomic(), self.bar(total, "百人讲师团", "位") as bar:
             for i in range(total):
                 slug = f"lecturer-{i + 1:04d}"
@@ -599,16 +604,10 @@ class DemoSeeder:
                     photo=photo,
                     search_description=f"{unit}{job}",
                     first_published_at=published,
+                    topics=chosen,
                 )
-                pages.append(page)
-                topic_links.append((page, chosen))
-            bar.set_postfix_str("写入数据库")
-            bulk_add_children(index, pages)
-            self.link_m2m(
-                LecturerPage, "topics", [(p, [t.pk for t in ts]) for p, ts in topic_links]
-            )
+                pages.append(self.add_page(index, page))
         self.created["lecturers"] += len(pages)
-        self.queue_for_index(LecturerPage, pages)
 
     @staticmethod
     def link_m2m(model, field_name: str, links) -> None:
@@ -688,9 +687,9 @@ class DemoSeeder:
     def bases(self, index: TrainingBaseIndexPage, pools: Pools) -> None:
         total = BASES if self.scale == 1 else BASES_PER_SCALE_UNIT * self.scale
         rng = self.rng("bases")
-        existing = children_slugs(index)
+        existing = child_slugs(index)
         seen: set[str] = set()
-        pages, galleries = [], []
+        pages = []
         categories = content.bases.base_category_order
         with transaction.atomic(), self.bar(total, "实训基地", "处") as bar:
             for i in range(total):
@@ -724,7 +723,14 @@ class DemoSeeder:
                 gallery = []
                 if i % 3 == 0:
                     images = rng.sample(pools.scenes, rng.randint(2, 3))
-                    gallery = [(img, rng.choice(content.bases.gallery_captions)) for img in images]
+                    gallery = [
+                        TrainingBaseGalleryImage(
+                            image=image,
+                            caption=rng.choice(content.bases.gallery_captions),
+                            sort_order=n,
+                        )
+                        for n, image in enumerate(images)
+                    ]
                 page = TrainingBasePage(
                     title=title,
                     slug=slug,
@@ -741,25 +747,14 @@ class DemoSeeder:
                     teaching_points=teaching_points,
                     search_description=summary[:150],
                     first_published_at=self.published_at(rng),
+                    gallery_images=gallery,
                 )
                 bar.update()
                 if slug in existing:
                     continue
-                pages.append(page)
-                galleries.append((page, gallery))
-            bar.set_postfix_str("写入数据库")
-            bulk_add_children(index, pages)
-            rows = [
-                TrainingBaseGalleryImage(
-                    page_id=page.pk, image=image, caption=caption, sort_order=n
-                )
-                for page, gallery in galleries
-                for n, (image, caption) in enumerate(gallery)
-            ]
-            TrainingBaseGalleryImage.objects.bulk_create(rows, batch_size=500)
+                pages.append(self.add_page(index, page))
+                self.created["gallery images"] += len(gallery)
         self.created["bases"] += len(pages)
-        self.created["gallery images"] += len(rows)
-        self.queue_for_index(TrainingBasePage, pages)
 
     # -- courses -----------------------------------------------------------------------------------
 
@@ -806,14 +801,14 @@ class DemoSeeder:
     def courses(self, index: CourseIndexPage, topics: list[Topic], pools: Pools) -> None:
         total = COURSES * self.scale
         rng = self.rng("courses")
-        existing = children_slugs(index)
-        lecturers = list(LecturerPage.objects.live().order_by("path").values_list("pk", flat=True))
+        existing = child_slugs(index)
+        lecturers = list(LecturerPage.objects.live().order_by("path"))
         bases = list(TrainingBasePage.objects.live().order_by("path").values_list("pk", "title"))
         if not lecturers or not bases:
             raise RuntimeError("Lecturers and bases must exist before courses.")
         seen: set[str] = set()
         onsite_count = 0
-        pages, topic_links, lecturer_links, materials = [], [], [], []
+        pages = []
         with transaction.atomic(), self.bar(total, "名课", "门") as bar:
             for i in range(total):
                 slug = f"course-{i + 1:04d}"
@@ -860,33 +855,25 @@ class DemoSeeder:
                     featured=i % 8 == 3 and i // 8 < FEATURED_COURSES,
                     search_description=summary[:150],
                     first_published_at=self.published_at(rng),
+                    topics=list(dict.fromkeys(chosen_topics)),
+                    lecturers=chosen_lecturers,
+                    materials=[
+                        CourseMaterial(document=doc, title=doc.title, sort_order=n)
+                        for n, doc in enumerate(docs)
+                    ],
                 )
                 bar.update()
                 if slug in existing:
                     continue
-                pages.append(page)
-                topic_links.append((page, [t.pk for t in chosen_topics]))
-                lecturer_links.append((page, chosen_lecturers))
-                materials.append((page, docs))
-            bar.set_postfix_str("写入数据库")
-            bulk_add_children(index, pages)
-            self.link_m2m(CoursePage, "topics", topic_links)
-            self.link_m2m(CoursePage, "lecturers", lecturer_links)
-            rows = [
-                CourseMaterial(page_id=page.pk, document=doc, title=doc.title, sort_order=n)
-                for page, docs in materials
-                for n, doc in enumerate(docs)
-            ]
-            CourseMaterial.objects.bulk_create(rows, batch_size=500)
+                pages.append(self.add_page(index, page))
+                self.created["course materials"] += len(docs)
         self.created["courses"] += len(pages)
-        self.created["course materials"] += len(rows)
-        self.queue_for_index(CoursePage, pages)
 
     # -- news --------------------------------------------------------------------------------------
 
     def news(self, index: NewsIndexPage, topics: list[Topic], pools: Pools) -> None:
         rng = self.rng("news")
-        existing = children_slugs(index)
+        existing = child_slugs(index)
         topic_names = {topic.name for topic in topics}
         salons = sum(1 for kind, *_ in content.core.news if kind == "salon")
         today = timezone.localdate()
@@ -925,28 +912,24 @@ class DemoSeeder:
                 bar.update()
                 if slug in existing:
                     continue
-                pages.append(
-                    NewsPage(
-                        title=title,
-                        slug=slug,
-                        kind=kind,
-                        date=date,
-                        summary=paragraphs[0][:400],
-                        image=image,
-                        body=body,
-                        first_published_at=moment,
-                        last_published_at=moment,
-                    )
+                page = NewsPage(
+                    title=title,
+                    slug=slug,
+                    kind=kind,
+                    date=date,
+                    summary=paragraphs[0][:400],
+                    image=image,
+                    body=body,
+                    first_published_at=moment,
+                    last_published_at=moment,
                 )
-            bar.set_postfix_str("写入数据库")
-            bulk_add_children(index, pages)
+                pages.append(self.add_page(index, page))
         self.created["news"] += len(pages)
-        self.queue_for_index(NewsPage, pages)
 
     # -- search ------------------------------------------------------------------------------------
 
     def index(self) -> None:
-        """Index what was bulk-created (no signals fired) and make sure every page is indexed."""
+        """Index the organisations (bulk-created, no signals fired) and anything left unindexed."""
         backend = get_search_backend()
         work = [(model, objs) for model, objs in self.to_index.items() if objs]
         total = sum(len(objs) for _, objs in work) + len(PAGE_MODELS) + 1
@@ -963,20 +946,9 @@ class DemoSeeder:
                     backend.add_bulk(model, missing)
                 bar.update()
 
-    def references(self) -> None:
-        """Record what the bulk-created pages use (images, documents, pages), as a save would,
-        so the admin can show an image's usage and warn before deleting a base in use."""
-        work = [
-            (model, objs)
-            for model, objs in self.to_index.items()
-            if objs and ReferenceIndex.is_indexed(model)
-        ]
-        total = sum(len(objs) for _, objs in work)
-        with transaction.atomic(), self.bar(total, "引用索引", "页") as bar:
-            for _, objs in work:
-                for obj in objs:
-                    ReferenceIndex.create_or_update_for_object(obj)
-                    bar.update()
+
+def child_slugs(parent: Page) -> set[str]:
+    return set(parent.get_children().values_list("slug", flat=True))
 
 
 def unindexed(model):
