@@ -333,19 +333,15 @@ class ProgrammeSeeder:
             if spec["slug"] in existing:
                 continue
             block = self.seeder.block
+            goals, contents, method = content.bookings.programme_headings
             image = rng.choice(self.pools.scenes)
             body = [
-                block(rng, "heading", {"text": "培训目标", "size": "h2"}),
+                block(rng, "heading", {"text": goals, "size": "h2"}),
                 block(rng, "paragraph", f"<p>{spec['goals']}。</p>"),
-                block(rng, "heading", {"text": "主要内容", "size": "h2"}),
+                block(rng, "heading", {"text": contents, "size": "h2"}),
                 block(rng, "points", {"title": "", "points": spec["contents"]}),
-                block(rng, "heading", {"text": "培训方式", "size": "h2"}),
-                block(
-                    rng,
-                    "paragraph",
-                    "<p>采取专题讲座、现场教学、情境教学与研讨交流相结合的方式，"
-                    "每期3至5天，按课表参加学习并签到，达到学时要求的学员颁发结业证书。</p>",
-                ),
+                block(rng, "heading", {"text": method, "size": "h2"}),
+                block(rng, "paragraph", f"<p>{content.bookings.programme_method}</p>"),
                 block(rng, "image", {"image": image.pk, "caption": spec["title"]}),
             ]
             pages.append(
