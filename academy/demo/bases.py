@@ -10,9 +10,7 @@ from bases.models import (
     TrainingBaseIndexPage,
     TrainingBasePage,
 )
-from core.models import (
-    District,
-)
+from core.models import District
 
 from . import content
 from .base import Pools, child_slugs
@@ -24,6 +22,8 @@ BASES_PER_SCALE_UNIT = 200
 
 
 class TrainingBaseSeeder(CoreSeeder):
+    """Training bases spread over the districts, each with a unique name, inside the map's box."""
+
     def base_name(self, rng, category: str, district: District, street: str) -> str:
         d = district.name
         community = rng.choice(content.core.communities)

@@ -6,13 +6,7 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from core.models import (
-    District,
-    NewsIndexPage,
-    NewsPage,
-    Organisation,
-    Topic,
-)
+from core.models import District, NewsIndexPage, NewsPage, Organisation, Topic
 from core.validators import credit_code_check_char
 
 from . import content
@@ -24,6 +18,8 @@ WORK_COMMITTEE_AREAS = {"changdao", "kaifaqu", "gaoxinqu", "kunyushan"}
 
 
 class CoreSeeder(Seeder):
+    """Topics, organisations (each name unique, half with a valid credit code) and news."""
+
     def topics(self) -> list[Topic]:
         with transaction.atomic(), self.bar(len(content.core.topics), "专题", "个") as bar:
             topics = []

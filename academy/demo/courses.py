@@ -4,13 +4,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from bases.models import (
-    TrainingBasePage,
-)
-from core.models import (
-    District,
-    Topic,
-)
+from bases.models import TrainingBasePage
+from core.models import District, Topic
 from courses.models import CourseFormat, CourseIndexPage, CourseMaterial, CoursePage
 from lecturers.models import LecturerPage
 
@@ -24,6 +19,9 @@ FEATURED_COURSES = 8  # in all, whatever the scale
 
 
 class CourseSeeder(LecturerSeeder, TrainingBaseSeeder):
+    """Courses of every format, each with a unique title, taught by seeded lecturers; on-site
+    courses at seeded bases."""
+
     def course_title(self, rng, fmt: str, topic: Topic, district: District, seen: set) -> str:
         def fill():
             return rng.choice(content.courses.course_templates[fmt]).format(

@@ -2,10 +2,7 @@
 
 from django.db import transaction
 
-from core.models import (
-    District,
-    Topic,
-)
+from core.models import District, Topic
 from lecturers.models import LecturerCategory, LecturerIndexPage, LecturerPage
 
 from . import content
@@ -16,6 +13,8 @@ LECTURERS = 100  # per unit of --scale
 
 
 class LecturerSeeder(CoreSeeder):
+    """Lecturers of every category, each with a unique name, a unit and a biography."""
+
     def lecturer_position(self, rng, category: str, district: District) -> tuple[str, str]:
         """(job title, unit) for a lecturer of the category."""
         d = district.name

@@ -1,4 +1,5 @@
-"""Builds the demo site: pages, lecturers, training bases, courses, organisations, news.
+"""Builds the demo site: the home page and sections, then each app's content in the order of
+the layers (core.py, lecturers.py, bases.py, courses.py, bookings.py), from the texts in data/.
 
 Every phase is idempotent: items are identified by a fixed key (a page's slug under its index,
 an organisation's name, a topic's slug, an image's or document's title) and only the missing ones
@@ -22,11 +23,7 @@ from wagtail.search.backends import get_search_backend
 from wagtail.search.models import IndexEntry
 
 from academy.models import HomePage
-from bases.models import (
-    TrainingBaseGalleryImage,
-    TrainingBaseIndexPage,
-    TrainingBasePage,
-)
+from bases.models import TrainingBaseGalleryImage, TrainingBaseIndexPage, TrainingBasePage
 from bookings.models import (
     Cohort,
     ProgrammeIndexPage,
