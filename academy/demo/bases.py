@@ -89,7 +89,6 @@ class TrainingBaseSeeder(CoreSeeder):
         rng = self.rng("bases")
         existing = child_slugs(index)
         seen: set[str] = set()
-        pages = []
         categories = content.bases.base_category_order
         with transaction.atomic(), self.bar(total, "实训基地", "处") as bar:
             for i in range(total):
@@ -155,6 +154,6 @@ class TrainingBaseSeeder(CoreSeeder):
                 bar.update()
                 if slug in existing:
                     continue
-                pages.append(self.add_page(index, page))
+                self.add_page(index, page)
+                self.created["bases"] += 1
                 self.created["gallery images"] += len(gallery)
-        self.created["bases"] += len(pages)
