@@ -1,4 +1,5 @@
-"""Builds the demo site: pages, lecturers, training bases, courses, organisations, news.
+"""Builds the demo site: the home page and sections, then each app's content in the order of
+the layers (core.py, lecturers.py, bases.py, courses.py, bookings.py), from the texts in data/.
 
 Every phase is idempotent: items are identified by a fixed key (a page's slug under its index,
 an organisation's name, a topic's slug, an image's or document's title) and only the missing ones
@@ -7,13 +8,7 @@ adds to what a smaller one made. The content comes from ``random.Random`` stream
 phase, so it is the same on every machine.
 """
 
-import random
-import sys
-import uuid
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
@@ -21,21 +16,14 @@ from django.core.files.images import ImageFile
 from django.db import transaction
 from django.db.models import Count, TextField
 from django.db.models.functions import Cast
-from django.utils import timezone
-from tqdm import tqdm
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page, ReferenceIndex, Site
+from wagtail.models import Page, Site
 from wagtail.search.backends import get_search_backend
 from wagtail.search.models import IndexEntry
 
 from academy.models import HomePage
-from bases.models import (
-    TrainingBaseCategory,
-    TrainingBaseGalleryImage,
-    TrainingBaseIndexPage,
-    TrainingBasePage,
-)
+from bases.models import TrainingBaseGalleryImage, TrainingBaseIndexPage, TrainingBasePage
 from bookings.models import (
     Cohort,
     ProgrammeIndexPage,
@@ -54,24 +42,15 @@ from core.models import (
     StandardPage,
     Topic,
 )
-from core.validators import credit_code_check_char
 from courses.models import CourseFormat, CourseIndexPage, CourseMaterial, CoursePage
-from lecturers.models import LecturerCategory, LecturerIndexPage, LecturerPage
+from lecturers.models import LecturerIndexPage, LecturerPage
 
-from . import data, media
-from .pages import bulk_add_children, children_slugs
-from .programmes import ProgrammeSeeder
+from . import content, media
+from .base import DEFAULT_SEED, Pools
+from .bookings import ProgrammeSeeder
+from .courses import CourseSeeder
 
-DEFAULT_SEED = 20200501
-
-# Per unit of --scale.
-LECTURERS = 100
-BASES = 160
-# The seed's 160+ bases today; the benchmark scale of DOMAIN.md plans for 2,000 (200 a unit).
-BASES_PER_SCALE_UNIT = 200
-COURSES = 70
-ORGANISATIONS = 300
-FEATURED_COURSES = 8  # in all, whatever the scale
+__all__ = ["DEFAULT_SEED", "DemoSeeder", "content_counts", "has_content"]
 
 INDEX_MODELS = {
     "courses": CourseIndexPage,
@@ -95,66 +74,10 @@ PAGE_MODELS = [
     NewsPage,
 ]
 # Areas that are run by a 党工委 rather than a district or city party committee.
-WORK_COMMITTEE_AREAS = {"changdao", "kaifaqu", "gaoxinqu", "kunyushan"}
 
 
-@dataclass
-class Pools:
-    scenes: list
-    portraits: list
-    documents: list
-
-
-class DemoSeeder:
-    def __init__(self, *, scale=1, seed=DEFAULT_SEED, stdout=None, progress=True):
-        if scale < 1:
-            raise ValueError("scale must be at least 1")
-        self.scale = scale
-        self.seed = seed
-        self.stdout = stdout or sys.stdout
-        self.progress = progress
-        self.created = Counter()
-        self.to_index: dict[type, list] = {}
-
-    # -- helpers -----------------------------------------------------------------------------------
-
-    def rng(self, phase: str) -> random.Random:
-        return random.Random(f"{self.seed}:{phase}")
-
-    def bar(self, total: int, desc: str, unit: str):
-        return tqdm(
-            total=total,
-            desc=desc,
-            unit=unit,
-            disable=not self.progress,
-            leave=True,
-            dynamic_ncols=True,
-            file=sys.stderr,
-        )
-
-    @staticmethod
-    def uuid(rng: random.Random) -> str:
-        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-    def block(self, rng, block_type: str, value) -> dict:
-        return {"type": block_type, "value": value, "id": self.uuid(rng)}
-
-    @staticmethod
-    def unique(seen: set, candidates) -> str:
-        """The first candidate not yet seen (candidates is an iterable, possibly endless)."""
-        for candidate in candidates:
-            if candidate not in seen:
-                seen.add(candidate)
-                return candidate
-        raise RuntimeError("ran out of candidates")
-
-    @staticmethod
-    def published_at(rng: random.Random, max_days: int = 240) -> datetime:
-        moment = timezone.now() - timedelta(days=rng.uniform(1, max_days))
-        return moment.replace(microsecond=0)
-
-    def queue_for_index(self, model, objs) -> None:
-        self.to_index.setdefault(model, []).extend(objs)
+class DemoSeeder(CourseSeeder):
+    """The whole academy: each app's seeder in the order of the layers, then the programmes."""
 
     # -- the run -----------------------------------------------------------------------------------
 
@@ -179,7 +102,6 @@ class DemoSeeder:
         self.news(indexes["news"], topics, pools)
         ProgrammeSeeder(self, pools).run(indexes["programmes"])
         self.index()
-        self.references()
         bump_generation()  # cached pages must show the new content
         return self.created
 
@@ -197,7 +119,7 @@ class DemoSeeder:
         scenes, portraits = [], []
         with (
             transaction.atomic(),
-            self.bar(len(specs) + len(data.MATERIALS), "图片与教材", "个") as bar,
+            self.bar(len(specs) + len(content.courses.materials), "图片与教材", "个") as bar,
         ):
             for kind, i in specs:
                 scene = kind == "scene"
@@ -205,9 +127,9 @@ class DemoSeeder:
                 image = existing.get(title)
                 if image is None:
                     draw = media.scene_image if scene else media.portrait_image
-                    content = draw(i, self.rng(f"media:{kind}:{i}"))
+                    picture = draw(i, self.rng(f"media:{kind}:{i}"))
                     name = f"demo-{kind}-{i + 1:02d}.jpg"
-                    image = Image(title=title, file=ImageFile(ContentFile(content), name=name))
+                    image = Image(title=title, file=ImageFile(ContentFile(picture), name=name))
                     image._set_image_file_metadata()  # size and hash, as an upload would
                     image.save()
                     self.created["images"] += 1
@@ -215,16 +137,18 @@ class DemoSeeder:
                 bar.update()
             documents = []
             existing_docs = {doc.title: doc for doc in Document.objects.all()}
-            for i, (title, ext) in enumerate(data.MATERIALS):
+            for i, (title, ext) in enumerate(content.courses.materials):
                 document = existing_docs.get(title)
                 if document is None:
-                    lines = self.rng(f"media:material:{i}").sample(data.COURSE_OUTLINE, 6)
-                    content = (media.material_pdf if ext == "pdf" else media.material_text)(
+                    lines = self.rng(f"media:material:{i}").sample(
+                        content.courses.course_outline, 6
+                    )
+                    file = (media.material_pdf if ext == "pdf" else media.material_text)(
                         title, [f"{n}. {line}" for n, line in enumerate(lines, 1)]
                     )
                     document = Document(title=title)
                     document.file.save(
-                        f"demo-material-{i + 1:02d}.{ext}", ContentFile(content), save=False
+                        f"demo-material-{i + 1:02d}.{ext}", ContentFile(file), save=False
                     )
                     document._set_document_file_metadata()
                     document.save()
@@ -235,6 +159,7 @@ class DemoSeeder:
 
     def site(self, pools: Pools) -> HomePage:
         """The home page (the default site's root), settings, the about page and four indexes."""
+        text = content.academy
         rng = self.rng("site")
         with transaction.atomic(), self.bar(3 + len(INDEX_MODELS), "站点与栏目", "页") as bar:
             home = HomePage.objects.first()
@@ -248,15 +173,15 @@ class DemoSeeder:
                 for page in welcome:  # free the slug before the home page takes it
                     Page.objects.filter(pk=page.pk).update(slug=f"wagtail-welcome-{page.pk}")
                 home = HomePage(
-                    title=data.SITE_NAME,
+                    title=content.academy.site_name,
                     slug="home"
                     if not root.get_children().filter(slug="home").exists()
                     else "academy",
-                    tagline=data.TAGLINE,
-                    intro=data.HOME_INTRO,
+                    tagline=content.academy.tagline,
+                    intro=content.academy.home_intro,
                     hero_image=pools.scenes[[char for char, _ in media.SCENES].index("学")],
-                    seo_title=f"{data.SITE_NAME} | {data.ENGLISH_NAME}",
-                    search_description=data.ABOUT_INTRODUCTION,
+                    seo_title=f"{content.academy.site_name} | {content.academy.english_name}",
+                    search_description=content.academy.about_introduction,
                 )
                 root.add_child(instance=home)
                 home.save_revision().publish()
@@ -270,9 +195,13 @@ class DemoSeeder:
 
             site = Site.objects.get(root_page=home, is_default_site=True)
             settings = AcademySettings.for_site(site)
-            changed = [name for name, value in data.SETTINGS.items() if not getattr(settings, name)]
+            changed = [
+                name
+                for name, value in content.academy.settings.items()
+                if not getattr(settings, name)
+            ]
             for name in changed:
-                setattr(settings, name, data.SETTINGS[name])
+                setattr(settings, name, content.academy.settings[name])
             if changed:
                 settings.full_clean()
                 settings.save()
@@ -280,29 +209,37 @@ class DemoSeeder:
 
             if not home.get_children().filter(slug="about").exists():
                 body = []
-                for heading, paragraphs in data.ABOUT_SECTIONS:
+                for heading, paragraphs in content.academy.about_sections:
                     body.append(self.block(rng, "heading", {"text": heading, "size": "h2"}))
                     body.extend(self.block(rng, "paragraph", f"<p>{p}</p>") for p in paragraphs)
                 body.append(
-                    self.block(rng, "points", {"title": "四个定位", "points": data.ABOUT_POINTS})
+                    self.block(
+                        rng,
+                        "points",
+                        {"title": text.about_points_title, "points": text.about_points},
+                    )
                 )
                 body.append(
-                    self.block(rng, "quote", {"text": data.ABOUT_QUOTE, "attribution": "烟台市委"})
+                    self.block(
+                        rng,
+                        "quote",
+                        {"text": text.about_quote, "attribution": text.about_quote_attribution},
+                    )
                 )
                 body.append(
                     self.block(
                         rng,
                         "image",
-                        {"image": pools.scenes[0].pk, "caption": "党建引领城市基层治理"},
+                        {"image": pools.scenes[0].pk, "caption": text.about_image_caption},
                     )
                 )
                 about = StandardPage(
-                    title=data.ABOUT_TITLE,
+                    title=content.academy.about_title,
                     slug="about",
-                    introduction=data.ABOUT_INTRODUCTION,
+                    introduction=content.academy.about_introduction,
                     body=body,
                     show_in_menus=True,
-                    seo_title=f"{data.ABOUT_TITLE} | About the {data.ENGLISH_NAME}",
+                    seo_title=f"{text.about_title} | About the {text.english_name}",
                 )
                 home.add_child(instance=about)
                 about.save_revision().publish()
@@ -311,7 +248,7 @@ class DemoSeeder:
 
             for slug, model in INDEX_MODELS.items():
                 if not home.get_children().filter(slug=slug).exists():
-                    title, introduction = data.INDEXES[slug]
+                    title, introduction = content.academy.indexes[slug]
                     page = model(
                         title=title, slug=slug, introduction=introduction, show_in_menus=True
                     )
@@ -328,600 +265,13 @@ class DemoSeeder:
             site = Site(hostname="localhost", port=80)
         site.root_page = home
         site.is_default_site = True
-        site.site_name = site.site_name or data.SITE_NAME
+        site.site_name = site.site_name or content.academy.site_name
         site.save()
-
-    def topics(self) -> list[Topic]:
-        with transaction.atomic(), self.bar(len(data.TOPICS), "专题", "个") as bar:
-            topics = []
-            for name, slug in data.TOPICS:
-                topic = (
-                    Topic.objects.filter(slug=slug).first()
-                    or Topic.objects.filter(name=name).first()
-                )
-                if topic is None:
-                    topic = Topic.objects.create(name=name, slug=slug)
-                    self.created["topics"] += 1
-                topics.append(topic)
-                bar.update()
-        return topics
-
-    # -- organisations -----------------------------------------------------------------------------
-
-    def organisation_name(self, rng, kind: str, district: District, street: str) -> str:
-        d = district.name
-        K = Organisation.Kind
-        if kind == K.PARTY_GOVERNMENT:
-            return rng.choice(
-                [
-                    self.party_department(district, rng.choice(data.PARTY_DEPARTMENTS)),
-                    f"{d}{rng.choice(data.GOVERNMENT_BUREAUS)}",
-                    f"{d}{street}{self.street_committee(street)}",
-                    f"{d}{street}办事处",
-                ]
-            )
-        if kind == K.PUBLIC_INSTITUTION:
-            return rng.choice(
-                [
-                    f"{d}{rng.choice(data.INSTITUTIONS)}",
-                    f"{d}{street}{rng.choice(data.STREET_INSTITUTIONS)}",
-                ]
-            )
-        if kind == K.ENTERPRISE:
-            suffix = rng.choice(["有限公司", "有限公司", "集团有限公司", "股份有限公司"])
-            return f"烟台{rng.choice(data.BRANDS)}{rng.choice(data.INDUSTRIES)}{suffix}"
-        if kind == K.SOCIAL_ORGANISATION:
-            return rng.choice(
-                [
-                    f"{d}{rng.choice(data.BRANDS)}{rng.choice(data.SOCIAL_ORG_KINDS)}",
-                    f"烟台市{rng.choice(data.BRANDS)}{rng.choice(data.SOCIAL_ORG_KINDS)}",
-                    f"{d}{street}社区社会组织联合会",
-                ]
-            )
-        if kind == K.COMMUNITY:
-            return f"{d}{street}{rng.choice(data.COMMUNITIES)}社区居民委员会"
-        return rng.choice(
-            [
-                f"{d}{street}{rng.choice(data.COMMUNITIES)}小区业主委员会",
-                f"{d}{rng.choice(data.BRANDS)}商会",
-                f"{d}物业服务企业党建联盟",
-                f"{d}个体劳动者协会",
-            ]
-        )
-
-    def organisation_names(self, rng, kind, district, street):
-        for _ in range(40):
-            yield self.organisation_name(rng, kind, district, street)
-        name = self.organisation_name(rng, kind, district, street)
-        for n in range(2, 10_000):
-            yield f"{name}（{n}）"
-
-    @staticmethod
-    def party_department(district: District, department: str) -> str:
-        """芝罘区委组织部, or 烟台经济技术开发区党工委组织部 in the special areas."""
-        if district.slug in WORK_COMMITTEE_AREAS and department.startswith("委"):
-            return f"{district.name}党工委{department.removeprefix('委')}"
-        return f"{district.name}{department}"
-
-    @staticmethod
-    def street_committee(street: str) -> str:
-        return "党工委" if street.endswith(("街道", "片区")) else "党委"
-
-    @staticmethod
-    def credit_code(rng, kind: str, district: District) -> str:
-        """A valid 18-character unified social credit code (GB 32100)."""
-        K = Organisation.Kind
-        prefix = {
-            K.PARTY_GOVERNMENT: "11",
-            K.PUBLIC_INSTITUTION: "12",
-            K.ENTERPRISE: "91",
-            K.SOCIAL_ORGANISATION: rng.choice(["51", "52", "52", "53"]),
-            K.COMMUNITY: "Y1",
-            K.OTHER: rng.choice(["51", "Y1"]),
-        }[kind]
-        if kind == K.ENTERPRISE and rng.random() < 0.7:
-            letters = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-            body = "MA" + "".join(rng.choice(letters) for _ in range(6))
-        else:
-            body = "".join(rng.choice("0123456789") for _ in range(8))
-        # GB 11714 organisation code: 8 characters and a weighted mod-11 check character.
-        weights = (3, 7, 9, 10, 5, 8, 4, 2)
-        total = sum(int(char, 36) * w for char, w in zip(body, weights, strict=True))
-        check = 11 - total % 11
-        org_code = body + {10: "X", 11: "0"}.get(check, str(check))
-        first17 = prefix + data.DIVISION_CODES[district.slug] + org_code
-        return first17 + credit_code_check_char(first17)
-
-    def organisations(self) -> None:
-        total = ORGANISATIONS * self.scale
-        rng = self.rng("organisations")
-        kinds = [
-            Organisation.Kind.SOCIAL_ORGANISATION,
-            Organisation.Kind.ENTERPRISE,
-            Organisation.Kind.COMMUNITY,
-            Organisation.Kind.SOCIAL_ORGANISATION,
-            Organisation.Kind.PUBLIC_INSTITUTION,
-            Organisation.Kind.PARTY_GOVERNMENT,
-            Organisation.Kind.SOCIAL_ORGANISATION,
-            Organisation.Kind.OTHER,
-        ]
-        existing_names = set(Organisation.objects.values_list("name", flat=True))
-        taken_codes = set(
-            Organisation.objects.exclude(credit_code="").values_list("credit_code", flat=True)
-        )
-        spare = self.rng("organisations:spare-codes")  # only for clashes with existing codes
-        seen: set[str] = set()
-        seen_codes: set[str] = set()
-        new = []
-        with transaction.atomic(), self.bar(total, "单位与社会组织", "家") as bar:
-            for i in range(total):
-                kind = kinds[i % len(kinds)]
-                district = self.districts[(i * 7) % len(self.districts)]
-                street = rng.choice(data.STREETS[district.slug])
-                name = self.unique(seen, self.organisation_names(rng, kind, district, street))
-                code = ""
-                if i % 2 == 0:  # about half have a (valid, unique) credit code
-                    code = self.unique(
-                        seen_codes, (self.credit_code(rng, kind, district) for _ in range(50))
-                    )
-                address = f"{district.name}{street}{rng.choice(data.ROADS)}{rng.randint(1, 299)}号"
-                phone = f"0535-6{rng.randint(0, 999999):06d}"
-                bar.update()
-                if name in existing_names:
-                    continue
-                if code and code in taken_codes:
-                    code = self.unique(
-                        taken_codes, (self.credit_code(spare, kind, district) for _ in range(50))
-                    )
-                taken_codes.add(code)
-                new.append(
-                    Organisation(
-                        name=name,
-                        kind=kind,
-                        credit_code=code,
-                        district=district,
-                        address=address,
-                        contact_phone=phone,
-                    )
-                )
-            bar.set_postfix_str("写入数据库")
-            Organisation.objects.bulk_create(new, batch_size=500)
-        self.created["organisations"] += len(new)
-        self.queue_for_index(Organisation, new)
-
-    # -- lecturers ---------------------------------------------------------------------------------
-
-    def person_name(self, rng) -> str:
-        surname = rng.choice(data.SURNAMES)
-        chars = data.GIVEN_MALE if rng.random() < 0.55 else data.GIVEN_FEMALE
-        length = 1 if rng.random() < 0.3 else 2
-        return surname + "".join(rng.sample(chars, length))
-
-    def lecturer_position(self, rng, category: str, district: District) -> tuple[str, str]:
-        """(job title, unit) for a lecturer of the category."""
-        d = district.name
-        street = rng.choice(data.STREETS[district.slug])
-        C = LecturerCategory
-        if category == C.EXPERT:
-            return rng.choice(data.EXPERT_TITLES), rng.choice(data.UNIVERSITIES) + rng.choice(
-                data.EXPERT_DEPTS
-            )
-        if category == C.CADRE:
-            if rng.random() < 0.6:
-                department, jobs = rng.choice(data.CADRE_JOBS)
-                unit = (
-                    self.party_department(district, department)
-                    if department.startswith("委")
-                    else d + department
-                )
-                return rng.choice(jobs), unit
-            committee = self.street_committee(street)
-            job = rng.choice(data.STREET_CADRE_JOBS).replace("党工委", committee)
-            return job, f"{d}{street}{committee}"
-        if category == C.ENTREPRENEUR:
-            suffix = rng.choice(["集团有限公司", "有限公司", "股份有限公司"])
-            return rng.choice(
-                data.ENTREPRENEUR_JOBS
-            ), f"烟台{rng.choice(data.BRANDS)}{rng.choice(data.INDUSTRIES)}{suffix}"
-        if category == C.COMMUNITY_SECRETARY:
-            if rng.random() < 0.15:
-                return data.VILLAGE_SECRETARY_JOB, f"{d}{street}{rng.choice(data.VILLAGES)}村"
-            return rng.choice(data.SECRETARY_JOBS), f"{d}{street}{rng.choice(data.COMMUNITIES)}社区"
-        if category == C.SOCIAL_WORKER:
-            return rng.choice(
-                data.SOCIAL_WORKER_JOBS
-            ), f"{d}{rng.choice(data.BRANDS)}{rng.choice(data.SOCIAL_ORG_KINDS)}"
-        job = rng.choice(data.MODEL_WORKER_JOBS)
-        return job, f"{d}{street}{rng.choice(data.COMMUNITIES)}社区"
-
-    def biography(self, rng, name, category, job, unit, topics) -> str:
-        t1, t2 = topics[0].name, topics[-1].name
-        opening = data.BIO_OPENINGS[category].format(t1=t1, t2=t2)
-        first, second = rng.sample(data.BIO_MIDDLES, 2)
-        course = rng.choice(
-            [f"{t1}的烟台实践", f"以{t1}推动城市基层治理现代化", f"{t2}：问题、路径与案例"]
-        )
-        teaching = rng.choice(data.BIO_TEACHING).format(c=course)
-        honour = rng.choice(data.BIO_HONOURS)
-        return (
-            f"<p>{name}，{unit}{job}。{opening}。{first}；{second}。</p><p>{teaching}{honour}</p>"
-        )
-
-    def lecturers(self, index: LecturerIndexPage, topics: list[Topic], pools: Pools) -> None:
-        total = LECTURERS * self.scale
-        rng = self.rng("lecturers")
-        existing = children_slugs(index)
-        seen: set[str] = set()
-        pages, topic_links = [], []
-        with transaction.atomic(), self.bar(total, "百人讲师团", "位") as bar:
-            for i in range(total):
-                slug = f"lecturer-{i + 1:04d}"
-                name = self.unique(seen, (self.person_name(rng) for _ in range(200)))
-                category = data.TRAINER_CATEGORY_ORDER[i % len(data.TRAINER_CATEGORY_ORDER)]
-                district = rng.choice(self.districts)
-                job, unit = self.lecturer_position(rng, category, district)
-                chosen = rng.sample(topics, rng.randint(2, 3))
-                biography = self.biography(rng, name, category, job, unit, chosen)
-                photo = rng.choice(pools.portraits)
-                published = self.published_at(rng)
-                bar.update()
-                if slug in existing:
-                    continue
-                page = LecturerPage(
-                    title=name,
-                    slug=slug,
-                    category=category,
-                    job_title=job,
-                    unit=unit,
-                    biography=biography,
-                    photo=photo,
-                    search_description=f"{unit}{job}",
-                    first_published_at=published,
-                )
-                pages.append(page)
-                topic_links.append((page, chosen))
-            bar.set_postfix_str("写入数据库")
-            bulk_add_children(index, pages)
-            self.link_m2m(
-                LecturerPage, "topics", [(p, [t.pk for t in ts]) for p, ts in topic_links]
-            )
-        self.created["lecturers"] += len(pages)
-        self.queue_for_index(LecturerPage, pages)
-
-    @staticmethod
-    def link_m2m(model, field_name: str, links) -> None:
-        """Bulk-insert rows of a (parental) many-to-many field's through table."""
-        field = model._meta.get_field(field_name)
-        through = field.remote_field.through
-        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-        rows = [
-            through(**{f"{source}_id": obj.pk, f"{target}_id": target_pk})
-            for obj, target_pks in links
-            for target_pk in dict.fromkeys(target_pks)
-        ]
-        through.objects.bulk_create(rows, batch_size=500)
-
-    # -- training bases ----------------------------------------------------------------------------
-
-    def base_name(self, rng, category: str, district: District, street: str) -> str:
-        d = district.name
-        community = rng.choice(data.COMMUNITIES)
-        brand = rng.choice(data.BRANDS)
-        C = TrainingBaseCategory
-        options = {
-            C.COMMUNITY: [
-                f"{d}{street}{community}社区党群服务中心",
-                f"{d}{street}{community}社区“红色驿站”",
-            ],
-            C.RED_PROPERTY: [
-                f"{d}{street}红色物业服务中心",
-                f"{d}{street}{community}小区红色物业服务站",
-                f"{d}{street}{brand}物业“红心物业”示范项目",
-            ],
-            C.PARK: [
-                f"{d}{rng.choice(data.PARKS)}产业园党群服务中心",
-                f"{d}{street}{rng.choice(data.PARKS)}园区党委",
-            ],
-            C.BUSINESS_DISTRICT: [
-                f"{d}{rng.choice(data.SHOPPING)}商圈党建服务站",
-                f"{d}{street}{rng.choice(data.SHOPPING)}商圈党委",
-            ],
-            C.BUILDING: [
-                f"{d}{rng.choice(data.BUILDINGS)}楼宇党建工作站",
-                f"{d}{street}{rng.choice(data.BUILDINGS)}楼宇党群服务站",
-            ],
-            C.SOCIAL_ORGANISATION: [
-                f"{d}社会组织党建基地（{brand}{rng.choice(data.SOCIAL_ORG_KINDS)}）",
-                f"{d}{street}社会组织孵化基地",
-            ],
-            C.VILLAGE: [
-                f"{d}{street}{rng.choice(data.VILLAGES)}村党群服务中心",
-                f"{d}{street}{rng.choice(data.VILLAGES)}村乡村振兴实训点",
-            ],
-            C.ENTERPRISE: [
-                f"烟台{brand}{rng.choice(data.INDUSTRIES)}有限公司党建展厅",
-                f"{d}{brand}{rng.choice(data.INDUSTRIES)}集团党员先锋岗",
-            ],
-            C.INSTITUTION: [
-                f"{d}{rng.choice(data.INSTITUTIONS)}党建工作站",
-                f"{d}{street}{rng.choice(data.STREET_INSTITUTIONS)}党建工作站",
-            ],
-        }[category]
-        return rng.choice(options)
-
-    def base_names(self, rng, category, district):
-        """Candidate (title, sub-district) pairs for a base."""
-        for _ in range(30):
-            street = rng.choice(data.STREETS[district.slug])
-            yield self.base_name(rng, category, district, street), street
-        name = self.base_name(rng, category, district, street)
-        for n in range(2, 10_000):
-            yield f"{name}（{n}号点）", street
-
-    @staticmethod
-    def coordinate(rng, centre: float, bounds: tuple[float, float]) -> Decimal:
-        value = min(max(centre + rng.gauss(0, 0.035), bounds[0] + 0.001), bounds[1] - 0.001)
-        return Decimal(f"{value:.6f}")
-
-    def bases(self, index: TrainingBaseIndexPage, pools: Pools) -> None:
-        total = BASES if self.scale == 1 else BASES_PER_SCALE_UNIT * self.scale
-        rng = self.rng("bases")
-        existing = children_slugs(index)
-        seen: set[str] = set()
-        pages, galleries = [], []
-        categories = data.BASE_CATEGORY_ORDER
-        with transaction.atomic(), self.bar(total, "实训基地", "处") as bar:
-            for i in range(total):
-                slug = f"base-{i + 1:04d}"
-                district = self.districts[i % len(self.districts)]
-                category = categories[(i + i // len(self.districts)) % len(categories)]
-                title, street = next(
-                    (title, street)
-                    for title, street in self.base_names(rng, category, district)
-                    if title not in seen
-                )
-                seen.add(title)
-                address = f"{district.name}{street}{rng.choice(data.ROADS)}{rng.randint(1, 299)}号"
-                lat, lng = data.DISTRICT_CENTRES[district.slug]
-                latitude = self.coordinate(rng, lat, data.LAT_RANGE)
-                longitude = self.coordinate(rng, lng, data.LNG_RANGE)
-                capacity = rng.randrange(20, 201, 10)
-                points = rng.sample(
-                    data.TEACHING_POINTS[category],
-                    rng.randint(3, min(5, len(data.TEACHING_POINTS[category]))),
-                )
-                teaching_points = [
-                    self.block(rng, "points", {"title": "现场教学要点", "points": points})
-                ]
-                summary = (
-                    data.BASE_SUMMARIES[category].format(title=title)
-                    + f"基地可同时接待{capacity}人开展现场教学。"
-                )
-                photo = rng.choice(pools.scenes)
-                gallery = []
-                if i % 3 == 0:
-                    images = rng.sample(pools.scenes, rng.randint(2, 3))
-                    gallery = [(img, rng.choice(data.GALLERY_CAPTIONS)) for img in images]
-                page = TrainingBasePage(
-                    title=title,
-                    slug=slug,
-                    district=district,
-                    category=category,
-                    summary=summary,
-                    address=address,
-                    latitude=latitude,
-                    longitude=longitude,
-                    capacity=capacity,
-                    opening_hours=rng.choice(data.OPENING_HOURS),
-                    contact_phone=f"0535-6{rng.randint(0, 999999):06d}",
-                    photo=photo,
-                    teaching_points=teaching_points,
-                    search_description=summary[:150],
-                    first_published_at=self.published_at(rng),
-                )
-                bar.update()
-                if slug in existing:
-                    continue
-                pages.append(page)
-                galleries.append((page, gallery))
-            bar.set_postfix_str("写入数据库")
-            bulk_add_children(index, pages)
-            rows = [
-                TrainingBaseGalleryImage(
-                    page_id=page.pk, image=image, caption=caption, sort_order=n
-                )
-                for page, gallery in galleries
-                for n, (image, caption) in enumerate(gallery)
-            ]
-            TrainingBaseGalleryImage.objects.bulk_create(rows, batch_size=500)
-        self.created["bases"] += len(pages)
-        self.created["gallery images"] += len(rows)
-        self.queue_for_index(TrainingBasePage, pages)
-
-    # -- courses -----------------------------------------------------------------------------------
-
-    def course_title(self, rng, fmt: str, topic: Topic, district: District, seen: set) -> str:
-        def fill():
-            return rng.choice(data.COURSE_TEMPLATES[fmt]).format(
-                t=topic.name,
-                s=rng.choice(data.SCENARIOS),
-                p=rng.choice(data.PROJECTS),
-                q=rng.choice(data.QUESTIONS),
-            )
-
-        def variants():
-            for _ in range(8):
-                yield fill()
-            title = fill()
-            if fmt == CourseFormat.LECTURE:
-                yield f"{title}——以{district.name}为例"
-            else:
-                yield f"{title}（{district.name}专场）"
-            for n in range(2, 10_000):
-                yield f"{title}（第{n}期）"
-
-        return self.unique(seen, variants())
-
-    def course_body(self, rng, fmt, topic, summary, base_title, audience):
-        intro = summary
-        if base_title:
-            intro += f"课程在{base_title}现场开展，学员实地观摩、现场交流。"
-        outline = rng.sample(data.COURSE_OUTLINE, rng.randint(3, 5))
-        return [
-            self.block(rng, "heading", {"text": "课程简介", "size": "h2"}),
-            self.block(rng, "paragraph", f"<p>{intro}</p>"),
-            self.block(rng, "heading", {"text": "课程大纲", "size": "h2"}),
-            self.block(rng, "points", {"title": "", "points": outline}),
-            self.block(rng, "heading", {"text": "适用对象", "size": "h2"}),
-            self.block(
-                rng,
-                "paragraph",
-                f"<p>{audience}。建议结合{topic.name}相关实训基地的现场教学一并学习。</p>",
-            ),
-        ]
-
-    def courses(self, index: CourseIndexPage, topics: list[Topic], pools: Pools) -> None:
-        total = COURSES * self.scale
-        rng = self.rng("courses")
-        existing = children_slugs(index)
-        lecturers = list(LecturerPage.objects.live().order_by("path").values_list("pk", flat=True))
-        bases = list(TrainingBasePage.objects.live().order_by("path").values_list("pk", "title"))
-        if not lecturers or not bases:
-            raise RuntimeError("Lecturers and bases must exist before courses.")
-        seen: set[str] = set()
-        onsite_count = 0
-        pages, topic_links, lecturer_links, materials = [], [], [], []
-        with transaction.atomic(), self.bar(total, "名课", "门") as bar:
-            for i in range(total):
-                slug = f"course-{i + 1:04d}"
-                fmt = data.COURSE_FORMAT_ORDER[i % len(data.COURSE_FORMAT_ORDER)]
-                topic = topics[(i * 7 + i // len(topics)) % len(topics)]
-                district = rng.choice(self.districts)
-                base_id, base_title = None, ""
-                if fmt == CourseFormat.ONSITE:
-                    base_id, base_title = bases[(onsite_count * 37) % len(bases)]
-                    onsite_count += 1
-                    title = self.unique(
-                        seen,
-                        [f"现场教学：走进{base_title}"]
-                        + [f"现场教学：走进{base_title}（第{n}期）" for n in range(2, 100)],
-                    )
-                elif fmt == CourseFormat.SITUATIONAL and rng.random() < 0.5:
-                    base_id, base_title = rng.choice(bases)
-                    title = self.course_title(rng, fmt, topic, district, seen)
-                else:
-                    title = self.course_title(rng, fmt, topic, district, seen)
-                hours = Decimal(rng.choice(["1.5", "2.0", "2.0", "2.5", "3.0", "3.5", "4.0"]))
-                summary = (
-                    f"本课程围绕“{topic.name}”，结合烟台城市基层党建“赋能聚力”工程的实践，"
-                    f"讲清{rng.choice(data.COURSE_OUTLINE)}等内容，帮助学员学有所获、学以致用。"
-                )
-                audience = rng.choice(data.COURSE_AUDIENCES)
-                body = self.course_body(rng, fmt, topic, summary, base_title, audience)
-                chosen_topics = [topic, *rng.sample(topics, rng.randint(0, 2))]
-                chosen_lecturers = rng.sample(lecturers, min(len(lecturers), rng.randint(1, 3)))
-                docs = []
-                if i % 4 == 1:
-                    docs = rng.sample(pools.documents, rng.randint(1, 2))
-                page = CoursePage(
-                    title=title,
-                    slug=slug,
-                    format=fmt,
-                    study_hours=hours,
-                    summary=summary,
-                    body=body,
-                    base_id=base_id,
-                    image=rng.choice(pools.scenes),
-                    featured=i % 8 == 3 and i // 8 < FEATURED_COURSES,
-                    search_description=summary[:150],
-                    first_published_at=self.published_at(rng),
-                )
-                bar.update()
-                if slug in existing:
-                    continue
-                pages.append(page)
-                topic_links.append((page, [t.pk for t in chosen_topics]))
-                lecturer_links.append((page, chosen_lecturers))
-                materials.append((page, docs))
-            bar.set_postfix_str("写入数据库")
-            bulk_add_children(index, pages)
-            self.link_m2m(CoursePage, "topics", topic_links)
-            self.link_m2m(CoursePage, "lecturers", lecturer_links)
-            rows = [
-                CourseMaterial(page_id=page.pk, document=doc, title=doc.title, sort_order=n)
-                for page, docs in materials
-                for n, doc in enumerate(docs)
-            ]
-            CourseMaterial.objects.bulk_create(rows, batch_size=500)
-        self.created["courses"] += len(pages)
-        self.created["course materials"] += len(rows)
-        self.queue_for_index(CoursePage, pages)
-
-    # -- news --------------------------------------------------------------------------------------
-
-    def news(self, index: NewsIndexPage, topics: list[Topic], pools: Pools) -> None:
-        rng = self.rng("news")
-        existing = children_slugs(index)
-        topic_names = {topic.name for topic in topics}
-        salons = sum(1 for kind, *_ in data.NEWS if kind == "salon")
-        today = timezone.localdate()
-        pages = []
-        with transaction.atomic(), self.bar(len(data.NEWS), "新闻动态", "条") as bar:
-            for i, (kind, title, topic) in enumerate(data.NEWS):
-                if kind == "salon":
-                    title = title.format(n=salons + 3)  # the newest salon has the highest number
-                    salons -= 1
-                topic = topic if topic in topic_names else "党建引领基层治理"
-                date = today - timedelta(days=i * 9 + rng.randint(0, 6))
-                paragraphs = [p.format(topic=topic) for p in data.NEWS_PARAGRAPHS]
-                rng.shuffle(paragraphs)
-                paragraphs = paragraphs[: rng.randint(2, 4)]
-                image = rng.choice(pools.scenes)
-                body = [self.block(rng, "paragraph", f"<p>{p}</p>") for p in paragraphs]
-                body.insert(
-                    1,
-                    self.block(
-                        rng, "image", {"image": image.pk, "caption": f"{title}（资料图片）"[:200]}
-                    ),
-                )
-                if kind in ("salon", "brainstorm"):
-                    body.append(
-                        self.block(
-                            rng,
-                            "quote",
-                            {
-                                "text": f"把{topic}的难题摆到桌面上，大家一起想办法、出点子。",
-                                "attribution": "一位参加活动的社区党组织书记",
-                            },
-                        )
-                    )
-                moment = timezone.make_aware(datetime.combine(date, time(10, rng.randint(0, 59))))
-                slug = f"news-{i + 1:02d}"
-                bar.update()
-                if slug in existing:
-                    continue
-                pages.append(
-                    NewsPage(
-                        title=title,
-                        slug=slug,
-                        kind=kind,
-                        date=date,
-                        summary=paragraphs[0][:400],
-                        image=image,
-                        body=body,
-                        first_published_at=moment,
-                        last_published_at=moment,
-                    )
-                )
-            bar.set_postfix_str("写入数据库")
-            bulk_add_children(index, pages)
-        self.created["news"] += len(pages)
-        self.queue_for_index(NewsPage, pages)
 
     # -- search ------------------------------------------------------------------------------------
 
     def index(self) -> None:
-        """Index what was bulk-created (no signals fired) and make sure every page is indexed."""
+        """Index the organisations (bulk-created, no signals fired) and anything left unindexed."""
         backend = get_search_backend()
         work = [(model, objs) for model, objs in self.to_index.items() if objs]
         total = sum(len(objs) for _, objs in work) + len(PAGE_MODELS) + 1
@@ -937,21 +287,6 @@ class DemoSeeder:
                 if missing:
                     backend.add_bulk(model, missing)
                 bar.update()
-
-    def references(self) -> None:
-        """Record what the bulk-created pages use (images, documents, pages), as a save would,
-        so the admin can show an image's usage and warn before deleting a base in use."""
-        work = [
-            (model, objs)
-            for model, objs in self.to_index.items()
-            if objs and ReferenceIndex.is_indexed(model)
-        ]
-        total = sum(len(objs) for _, objs in work)
-        with transaction.atomic(), self.bar(total, "引用索引", "页") as bar:
-            for _, objs in work:
-                for obj in objs:
-                    ReferenceIndex.create_or_update_for_object(obj)
-                    bar.update()
 
 
 def unindexed(model):

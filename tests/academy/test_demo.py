@@ -4,6 +4,7 @@ import random
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from PIL import Image, ImageDraw
 from wagtail.models import Page
 
@@ -18,9 +19,23 @@ from courses.models import CoursePage
 from lecturers.models import LecturerPage
 
 
+@pytest.fixture(scope="module")
+def demo_academy(django_db_setup, django_db_blocker):
+    """The demo academy, seeded once for this module's tests and rolled back after them.
+
+    The seed runs in a transaction left open while the module's tests run: each test's own
+    transaction (pytest-django's ``db``) is a savepoint inside it, and the final rollback leaves
+    the database empty for the session's other modules, whose ``site_tree`` builds its own site.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", "--no-progress", verbosity=0)
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def seeded(db):
-    call_command("seed_demo", "--no-progress", verbosity=0)
+def seeded(demo_academy, db):
+    """The demo academy, for one test: what the test writes is rolled back after it."""
 
 
 def test_seed_demo_builds_the_academy_the_domain_describes(seeded, client):

@@ -1,11 +1,11 @@
 """The programmes phase of the demo seeder: training programmes (培训班), their cohorts (班次),
 timetables and registrations.
 
-Each programme in ``data.PROGRAMMES`` has a fixed plan of cohorts (第1期, 第2期, …) whose dates are
-placed around today: finished ones, one running now, some open for registration, one full with a
-waiting list, one whose registration has not opened yet. A cohort is identified by its programme
-and title; an existing cohort is left alone with its timetable and registrations, so running the
-seeder again creates nothing.
+Each programme in ``data/bookings.yaml`` has a fixed plan of cohorts (第1期, 第2期, …) whose
+dates are placed around today: finished ones, one running now, some open for registration, one
+full with a waiting list, one whose registration has not opened yet. A cohort is identified by
+its programme and title; an existing cohort is left alone with its timetable and registrations,
+so running the seeder again creates nothing.
 
 Timetables use real courses of a fitting format, taught by the course's lecturers, at the course's
 training base or in one of the academy's rooms. A schedule of who and what is busy when (loaded
@@ -47,8 +47,7 @@ from core.tokens import new_token
 from core.validators import id_number_check_char
 from courses.models import CoursePage
 
-from . import data
-from .pages import bulk_add_children, children_slugs
+from . import content
 
 Status = Registration.Status
 Source = Registration.Source
@@ -80,6 +79,8 @@ POOL_RANKS = {
     "visitor": {"lead": (1, 1), "deputy": (2, 3), "staff": (6, 13)},
 }
 VISITOR_UNITS_PER_CITY = 4
+# Programmes seeded at --scale 1; each step of the scale adds one more.
+CORE_PROGRAMMES = 8
 
 
 def quiet_settings() -> dict:
@@ -249,7 +250,7 @@ class ProgrammeSeeder:
 
     def mobile(self, rng) -> str:
         while True:
-            phone = rng.choice(data.MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+            phone = rng.choice(content.bookings.mobile_prefixes) + f"{rng.randrange(10**8):08d}"
             if phone not in self.phones:
                 self.phones.add(phone)
                 return phone
@@ -264,9 +265,9 @@ class ProgrammeSeeder:
     @staticmethod
     def name(rng) -> tuple[str, bool]:
         male = rng.random() < 0.55
-        chars = data.GIVEN_MALE if male else data.GIVEN_FEMALE
+        chars = content.core.given_male if male else content.core.given_female
         length = 1 if rng.random() < 0.3 else 2
-        return rng.choice(data.SURNAMES) + "".join(rng.sample(chars, length)), male
+        return rng.choice(content.core.surnames) + "".join(rng.sample(chars, length)), male
 
     @staticmethod
     def id_number(rng, area: str, male: bool, rank: str) -> str:
@@ -287,8 +288,8 @@ class ProgrammeSeeder:
     # -- the phase ---------------------------------------------------------------------------------
 
     def run(self, index: ProgrammeIndexPage) -> None:
-        count = min(len(data.PROGRAMMES), data.CORE_PROGRAMMES + self.seeder.scale - 1)
-        specs = data.PROGRAMMES[:count]
+        count = min(len(content.bookings.programmes), CORE_PROGRAMMES + self.seeder.scale - 1)
+        specs = content.bookings.programmes[:count]
         programmes = self.programme_pages(index, specs)
         cohorts = [(spec, n, entry) for spec in specs for n, entry in enumerate(spec["plan"], 1)]
         existing = defaultdict(set)
@@ -325,26 +326,22 @@ class ProgrammeSeeder:
                     bar.update()
 
     def programme_pages(self, index, specs) -> dict[str, ProgrammePage]:
-        existing = children_slugs(index)
+        existing = set(index.get_children().values_list("slug", flat=True))
         pages = []
         for spec in specs:
             rng = self.rng(f"programme:{spec['slug']}")
             if spec["slug"] in existing:
                 continue
             block = self.seeder.block
+            goals, contents, method = content.bookings.programme_headings
             image = rng.choice(self.pools.scenes)
             body = [
-                block(rng, "heading", {"text": "培训目标", "size": "h2"}),
+                block(rng, "heading", {"text": goals, "size": "h2"}),
                 block(rng, "paragraph", f"<p>{spec['goals']}。</p>"),
-                block(rng, "heading", {"text": "主要内容", "size": "h2"}),
+                block(rng, "heading", {"text": contents, "size": "h2"}),
                 block(rng, "points", {"title": "", "points": spec["contents"]}),
-                block(rng, "heading", {"text": "培训方式", "size": "h2"}),
-                block(
-                    rng,
-                    "paragraph",
-                    "<p>采取专题讲座、现场教学、情境教学与研讨交流相结合的方式，"
-                    "每期3至5天，按课表参加学习并签到，达到学时要求的学员颁发结业证书。</p>",
-                ),
+                block(rng, "heading", {"text": method, "size": "h2"}),
+                block(rng, "paragraph", f"<p>{content.bookings.programme_method}</p>"),
                 block(rng, "image", {"image": image.pk, "caption": spec["title"]}),
             ]
             pages.append(
@@ -359,9 +356,9 @@ class ProgrammeSeeder:
                 )
             )
         with transaction.atomic():
-            bulk_add_children(index, pages)
+            for page in pages:
+                self.seeder.add_page(index, page)
         self.seeder.created["programmes"] += len(pages)
-        self.seeder.queue_for_index(ProgrammePage, pages)
         by_slug = {
             page.slug: page
             for page in ProgrammePage.objects.child_of(index).filter(
@@ -434,8 +431,8 @@ class ProgrammeSeeder:
             waitlist_capacity=rng.choice([10, 15, 20]) if kind == "full" else None,
             asks_id_number="id" in flags,
             audience=spec["audience"],
-            location=data.PROGRAMME_ADDRESS,
-            contact_name=f"{rng.choice(data.STAFF_SURNAMES)}老师",
+            location=content.bookings.programme_address,
+            contact_name=f"{rng.choice(content.bookings.staff_surnames)}老师",
             contact_phone=f"0535-6688{rng.randint(101, 199)}",
         )
         cohort.full_clean()
@@ -516,9 +513,9 @@ class ProgrammeSeeder:
         self.seeder.created["sessions"] += len(sessions)
 
     def rooms(self, fmt: str, capacity: int) -> list[str]:
-        rooms = data.ROOMS[fmt]
+        rooms = content.bookings.rooms[fmt]
         if capacity > 60 and fmt in ("lecture", "closing", "roadshow"):
-            rooms = [room for room in rooms if room in data.HALLS] or rooms
+            rooms = [room for room in rooms if room in content.bookings.halls] or rooms
         return rooms
 
     def free_room(self, rooms, start, end) -> str | None:
@@ -534,7 +531,7 @@ class ProgrammeSeeder:
         if room is None:
             raise RuntimeError(f"No free room at {start:%Y-%m-%d %H:%M}.")
         self.schedule.book([room_key(None, room)], start, end)
-        title = rng.choice(data.CLOSING_TITLES)
+        title = rng.choice(content.bookings.closing_titles)
         session = Session(
             cohort=cohort, title=title, room=room, starts_at=start, ends_at=end, study_hours=hours
         )
@@ -542,11 +539,17 @@ class ProgrammeSeeder:
 
     @staticmethod
     def all_rooms() -> list[str]:
-        return list(dict.fromkeys(room for rooms in data.ROOMS.values() for room in rooms))
+        return list(
+            dict.fromkeys(room for rooms in content.bookings.rooms.values() for room in rooms)
+        )
 
     def course_session(self, rng, spec, cohort, slot, start, end, hours, used_courses, districts):
         weights = spec["formats"]
-        formats = [fmt for fmt in data.SLOT_FORMATS[slot] if weights.get(fmt) or slot == "evening"]
+        formats = [
+            fmt
+            for fmt in content.bookings.slot_formats[slot]
+            if weights.get(fmt) or slot == "evening"
+        ]
         # A weighted shuffle: the formats the programme favours come first more often.
         formats.sort(key=lambda fmt: -(rng.random() ** (1 / weights.get(fmt, 1))))
         topics = set(spec["topics"])
@@ -589,7 +592,7 @@ class ProgrammeSeeder:
         if room is None:
             raise RuntimeError(f"No free room at {start:%Y-%m-%d %H:%M}.")
         self.schedule.book([room_key(None, room)], start, end)
-        title = rng.choice(data.FALLBACK_TITLES)
+        title = rng.choice(content.bookings.fallback_titles)
         session = Session(
             cohort=cohort, title=title, room=room, starts_at=start, ends_at=end, study_hours=hours
         )
@@ -614,19 +617,23 @@ class ProgrammeSeeder:
         def street_of(name, district):
             if district is None:
                 return ""
-            streets = data.STREETS.get(district.slug, [])
+            streets = content.core.streets.get(district.slug, [])
             return next((s for s in streets if name.startswith(district.name + s)), "")
 
         def fill(pool, units, rng):
             """units: (unit, district or None, group key, group unit, party organisation)."""
             persons = []
             for unit, district, group_key, group_unit, party in units:
-                area = data.DIVISION_CODES.get(district.slug, "370600") if district else "370602"
+                area = (
+                    content.core.division_codes.get(district.slug, "370600")
+                    if district
+                    else "370602"
+                )
                 for rank, (low, high) in POOL_RANKS[pool].items():
                     for _ in range(rng.randint(low, high)):
                         name, male = self.name(rng)
                         member = rng.random() < 0.9 or rank == "lead"
-                        position = rng.choice(data.TRAINEE_POSITIONS[pool][rank])
+                        position = rng.choice(content.bookings.trainee_positions[pool][rank])
                         if pool == "street" and unit.endswith("镇党委"):  # a town, not a 街道
                             position = position.replace("党工委", "党委").replace(
                                 "办事处主任", "镇长"
@@ -673,8 +680,8 @@ class ProgrammeSeeder:
         rng = self.rng("trainees:community")
 
         def community(rng, district):
-            street = rng.choice(data.STREETS[district.slug])
-            return f"{district.name}{street}{rng.choice(data.COMMUNITIES)}社区居民委员会"
+            street = rng.choice(content.core.streets[district.slug])
+            return f"{district.name}{street}{rng.choice(content.core.communities)}社区居民委员会"
 
         units = []
         for name, district in named(rng, K.COMMUNITY, POOL_UNITS["community"], community):
@@ -688,8 +695,8 @@ class ProgrammeSeeder:
         seen, units = set(), []
         while len(units) < POOL_UNITS["village"] and rural:
             district = rng.choice(rural)
-            street = rng.choice(data.STREETS[district.slug])
-            village = f"{district.name}{street}{rng.choice(data.VILLAGES)}村"
+            street = rng.choice(content.core.streets[district.slug])
+            village = f"{district.name}{street}{rng.choice(content.core.villages)}村"
             if village in seen:
                 continue
             seen.add(village)
@@ -706,7 +713,7 @@ class ProgrammeSeeder:
         rng = self.rng("trainees:street")
         units = []
         for district in districts:
-            for street in data.STREETS.get(district.slug, []):
+            for street in content.core.streets.get(district.slug, []):
                 unit = f"{district.name}{street}{street_committee(street)}"
                 units.append((unit, district, unit, unit, f"{district.name}{street}机关党支部"))
         people["street"] = fill("street", units, rng)
@@ -714,7 +721,7 @@ class ProgrammeSeeder:
         rng = self.rng("trainees:property")
 
         def property_company(rng, district):
-            brand = rng.choice(data.BRANDS)
+            brand = rng.choice(content.core.brands)
             return rng.choice(
                 [f"烟台{brand}物业服务有限公司", f"{district.name}{brand}物业管理有限公司"]
             )
@@ -730,8 +737,8 @@ class ProgrammeSeeder:
         rng = self.rng("trainees:owners")
 
         def owners(rng, district):
-            street = rng.choice(data.STREETS[district.slug])
-            return f"{district.name}{street}{rng.choice(data.COMMUNITIES)}小区业主委员会"
+            street = rng.choice(content.core.streets[district.slug])
+            return f"{district.name}{street}{rng.choice(content.core.communities)}小区业主委员会"
 
         units = []
         for name, district in named(
@@ -746,7 +753,11 @@ class ProgrammeSeeder:
 
         def enterprise(rng, district):
             suffix = rng.choice(["有限公司", "集团有限公司", "股份有限公司"])
-            return f"烟台{rng.choice(data.BRANDS)}{rng.choice(data.INDUSTRIES[2:])}{suffix}"
+            brand, industry = (
+                rng.choice(content.core.brands),
+                rng.choice(content.core.industries[2:]),
+            )
+            return f"烟台{brand}{industry}{suffix}"
 
         units = [
             (name, district, name, name, f"{name}{'党委' if '集团' in name else '党支部'}")
@@ -759,7 +770,7 @@ class ProgrammeSeeder:
         rng = self.rng("trainees:social")
 
         def social(rng, district):
-            brand, kind = rng.choice(data.BRANDS), rng.choice(data.SOCIAL_ORG_KINDS)
+            brand, kind = rng.choice(content.core.brands), rng.choice(content.core.social_org_kinds)
             return f"{district.name}{brand}{kind}"
 
         units = []
@@ -792,15 +803,15 @@ class ProgrammeSeeder:
         """Delegations from other cities, one a unit."""
         rng = self.rng("trainees:visitor")
         persons = []
-        for province, city, area, city_districts, streets in data.VISITOR_CITIES:
+        for province, city, area, city_districts, streets in content.bookings.visitor_cities:
             units = set()
             while len(units) < VISITOR_UNITS_PER_CITY:
                 units.add(
-                    rng.choice(data.VISITOR_UNITS).format(
+                    rng.choice(content.bookings.visitor_units).format(
                         c=city,
                         d=rng.choice(city_districts),
                         s=rng.choice(streets),
-                        m=rng.choice(data.COMMUNITIES),
+                        m=rng.choice(content.core.communities),
                     )
                 )
             for unit in sorted(units):
@@ -813,7 +824,9 @@ class ProgrammeSeeder:
                                 name=name,
                                 phone=self.mobile(rng),
                                 unit=unit,
-                                position=rng.choice(data.TRAINEE_POSITIONS["visitor"][rank]),
+                                position=rng.choice(
+                                    content.bookings.trainee_positions["visitor"][rank]
+                                ),
                                 party_organisation=party,
                                 province=province,
                                 city=city,
