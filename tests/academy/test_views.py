@@ -4,6 +4,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from tests.factories import CoursePageFactory
+
 pytestmark = pytest.mark.django_db
 
 BROKEN_REDIS = {
@@ -96,3 +98,35 @@ def test_local_date_rolls_over_at_shanghai_midnight():
     utc_evening = datetime.datetime(2025, 6, 30, 16, 30, tzinfo=datetime.UTC)
 
     assert timezone.localdate(utc_evening) == datetime.date(2025, 7, 1)
+
+
+def test_sitemap_lists_live_pages_and_not_drafts(client, site_tree):
+    CoursePageFactory(slug="red-property")
+    CoursePageFactory(slug="draft-course", live=False)
+
+    response = client.get("/sitemap.xml")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml"
+    xml = response.content.decode()
+    assert "<loc>http://localhost/courses/red-property/</loc>" in xml
+    assert "<loc>http://localhost/courses/</loc>" in xml
+    assert "draft-course" not in xml
+
+
+def test_robots_txt_keeps_crawlers_out_of_private_pages_and_names_the_sitemap(client):
+    response = client.get("/robots.txt")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain"
+    assert response.content.decode() == (
+        "User-agent: *\n"
+        "Disallow: /admin/\n"
+        "Disallow: /api/\n"
+        "Disallow: /bookings/\n"
+        "Disallow: /en/bookings/\n"
+        "Disallow: /calendar/r/\n"
+        "Allow: /\n"
+        "\n"
+        "Sitemap: http://testserver/sitemap.xml\n"
+    )
