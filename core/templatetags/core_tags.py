@@ -1,7 +1,7 @@
 from django import template
 from django.core.cache import cache
 from django.template.defaulttags import querystring
-from django.urls import reverse
+from django.urls import reverse, translate_url
 from django.utils.translation import get_language
 from wagtail.models import Site
 
@@ -55,6 +55,13 @@ def build_chrome(request, site) -> dict:
         field: getattr(settings, field) for field in ("address", "phone", "email", "icp_number")
     }
     return {"links": links, "titles": titles, "menu": menu, "contact": contact}
+
+
+@register.simple_tag(takes_context=True)
+def language_url(context, language_code: str) -> str:
+    """This page's address in another language: the same view and query, reversed in it."""
+    request = context.get("request")
+    return translate_url(request.get_full_path() if request else "/", language_code)
 
 
 @register.inclusion_tag("includes/breadcrumb.html", takes_context=True)

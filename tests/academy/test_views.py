@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -7,6 +8,10 @@ from django.utils import timezone
 from tests.factories import CoursePageFactory
 
 pytestmark = pytest.mark.django_db
+
+LANGUAGE_SWITCH = re.compile(r'<ul class="lang-switch"[^>]*>(.*?)</ul>', re.DOTALL)
+LANGUAGE_LINK = re.compile(r'<a href="([^"]*)" lang="([^"]*)"')
+ALTERNATE = re.compile(r'<link rel="alternate" hreflang="([^"]*)" href="([^"]*)">')
 
 BROKEN_REDIS = {
     "default": {
@@ -85,6 +90,32 @@ def test_search_served_in_english(client, site_tree):
 
     assert response.status_code == 200
     assert '<html lang="en">' in response.content.decode()
+
+
+def language_switch(client, url: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The header's links to the other language, and the head's alternate links."""
+    html = client.get(url).content.decode()
+    return LANGUAGE_LINK.findall(LANGUAGE_SWITCH.search(html).group(1)), ALTERNATE.findall(html)
+
+
+def test_language_switch_on_a_chinese_page_links_its_english_page(client, site_tree):
+    assert language_switch(client, "/courses/") == (
+        [("/en/courses/", "en")],
+        [("en", "/en/courses/")],
+    )
+
+
+def test_language_switch_on_an_english_page_links_its_chinese_page(client, site_tree):
+    assert language_switch(client, "/en/courses/") == (
+        [("/courses/", "zh-hans")],
+        [("zh-Hans", "/courses/")],
+    )
+
+
+def test_language_switch_keeps_the_query(client, site_tree):
+    switch, _ = language_switch(client, "/search/?q=%E5%85%9A%E5%BB%BA&page=2")
+
+    assert switch == [("/en/search/?q=%E5%85%9A%E5%BB%BA&amp;page=2", "en")]
 
 
 def test_current_timezone_is_shanghai(client, site_tree):
