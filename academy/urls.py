@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path, re_path
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.images.views.serve import ServeView
 
@@ -17,6 +19,13 @@ api_router.register("cohorts", CohortViewSet, basename="cohort")
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Crawlers ask for these at the root, in no language.
+    path("sitemap.xml", sitemap, name="sitemap"),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
+        name="robots",
+    ),
     path("api/v1/", include(api_router.urls)),
     # Calendar apps send no language and feeds are written in Chinese: outside i18n_patterns.
     path("calendar/", include("bookings.calendars.urls")),

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench import inside
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
 HOST = "127.0.0.1"
@@ -154,6 +156,33 @@ def timed(ctx: Context, name: str, *command: str, timeout: float = SETUP_TIMEOUT
     log(f"manage.py {' '.join(command)}: {ctx.timings[name]:.1f} s")
 
 
+def run_inside(
+    ctx: Context,
+    command: str,
+    *arguments: Any,
+    timeout: float = SETUP_TIMEOUT,
+    env: dict[str, str] | None = None,
+) -> Any:
+    """Run ``bench.inside.COMMAND(*arguments)`` in a child process with the bench settings and
+    database; its answer. Raises RuntimeError, with the child's output, if it fails."""
+    try:
+        done = subprocess.run(
+            [ctx.python, "-m", "bench.inside", command, *(json.dumps(a) for a in arguments)],
+            cwd=ROOT,
+            env={**ctx.env, **(env or {})},
+            check=True,
+            timeout=timeout,
+            text=True,
+            capture_output=True,
+        )
+    except subprocess.CalledProcessError as exc:
+        raise RuntimeError(f"bench.inside {command} failed:\n{exc.stdout}\n{exc.stderr}") from exc
+    for line in done.stdout.splitlines():
+        if line.startswith(inside.MARKER + " "):
+            return json.loads(line.removeprefix(inside.MARKER + " "))
+    raise RuntimeError(f"no answer from bench.inside {command}:\n{done.stdout}\n{done.stderr}")
+
+
 # --------------------------------------------------------------------------- database
 
 
@@ -200,10 +229,9 @@ def delete_cache_keys(ctx: Context) -> None:
     """With --redis-url, delete this run's keys (its own prefix) and nothing else."""
     if not ctx.args.redis_url:
         return
-    code = "from django.core.cache import cache; cache.delete_pattern('*')"
     try:
-        manage(ctx, "shell", "-c", code, timeout=60, capture=True)
-    except (subprocess.SubprocessError, OSError) as exc:  # cleanup must not hide the real error
+        run_inside(ctx, "delete_cache_keys", timeout=60)
+    except (subprocess.SubprocessError, RuntimeError, OSError) as exc:  # cleanup: log, go on
         log(f"could not delete the run's cache keys: {exc}")
 
 

@@ -61,11 +61,11 @@ from bench.common import (
     load_python,
     load_wrk,
     log,
-    manage,
     note_load_average,
     postgres_database_name,
     prepare_database,
     project_python,
+    run_inside,
     terminate_on_sigterm,
     wrk_version,
 )
@@ -79,54 +79,6 @@ INDEX_PAGES = [
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/bench_pages"
 TARGET_RATIO = 0.60
 CACHED_SECONDS = "300"
-# Run inside ``manage.py shell``: the detail URLs to load, the page counts and the versions.
-PICK_URLS_CODE = """
-import json, sys
-import django, wagtail
-from django.db import connection
-from wagtail.models import Page
-from courses.models import CoursePage
-from lecturers.models import LecturerPage
-from bases.models import TrainingBasePage
-
-out = {"pages": Page.objects.live().count(), "urls": {}, "counts": {}}
-for key, model in (("course", CoursePage), ("lecturer", LecturerPage), ("base", TrainingBasePage)):
-    pages = model.objects.live().public().order_by("pk")
-    count = pages.count()
-    out["counts"][key] = count
-    out["urls"][key] = pages[count // 2].get_url() if count else None
-with connection.cursor() as cursor:
-    if connection.vendor == "sqlite":
-        cursor.execute("select 'SQLite ' || sqlite_version()")
-    else:
-        cursor.execute("select version()")
-    out["database"] = " ".join(cursor.fetchone()[0].split()[:2])
-out["python"] = sys.version.split()[0]
-out["django"] = django.get_version()
-out["wagtail"] = wagtail.__version__
-print("BENCH-URLS " + json.dumps(out))
-"""
-
-# Run inside ``manage.py shell`` with the page cache off: SQL queries and time of one render.
-PROFILE_CODE = """
-import json, os, time
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-
-client = Client(HTTP_HOST="127.0.0.1")
-out = {}
-for path in json.loads(os.environ["BENCH_PATHS"]):
-    client.get(path)  # the first render fills per-process caches (templates, site, settings)
-    times = []
-    for _ in range(3):  # the fastest of three: the least disturbed by other work
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            response = client.get(path)
-            times.append(time.perf_counter() - started)
-    out[path] = {"status": response.status_code, "queries": len(queries), "ms": min(times) * 1000}
-print("BENCH-PROFILE " + json.dumps(out))
-"""
 
 
 @dataclass
@@ -201,14 +153,9 @@ def pick_urls(ctx: Context, port: int) -> tuple[dict[str, str | None], dict[str,
     """One detail page each for a course, a lecturer and a base, and what the site holds."""
     info: dict[str, Any] = {}
     try:
-        done = manage(ctx, "shell", "-c", PICK_URLS_CODE, capture=True)
-        line = next(ln for ln in done.stdout.splitlines() if ln.startswith("BENCH-URLS "))
-        info = json.loads(line.removeprefix("BENCH-URLS "))
-    except (subprocess.CalledProcessError, StopIteration, json.JSONDecodeError) as exc:
-        stderr = getattr(exc, "stderr", "") or ""
-        log(f"could not query the database for detail pages ({exc}); parsing the index pages")
-        if stderr:
-            log(stderr.strip().splitlines()[-1])
+        info = run_inside(ctx, "pick_urls")
+    except (subprocess.SubprocessError, RuntimeError, ValueError) as exc:
+        log(f"could not query the database for detail pages; parsing the index pages:\n{exc}")
     urls: dict[str, str | None] = dict(info.get("urls", {}))
     for key, index in (("course", "/courses/"), ("lecturer", "/trainers/"), ("base", "/bases/")):
         if not urls.get(key):
@@ -434,17 +381,8 @@ def profile_renders(ctx: Context, results: list[Measurement]) -> None:
     paths = list(dict.fromkeys(m.path for m in results if m.path != TRIVIAL_PATH))
     log("counting SQL queries per render ...")
     try:
-        done = manage(
-            ctx,
-            "shell",
-            "-c",
-            PROFILE_CODE,
-            capture=True,
-            env={"PAGE_CACHE_SECONDS": "0", "BENCH_PATHS": json.dumps(paths)},
-        )
-        line = next(ln for ln in done.stdout.splitlines() if ln.startswith("BENCH-PROFILE "))
-        profile = json.loads(line.removeprefix("BENCH-PROFILE "))
-    except (subprocess.SubprocessError, StopIteration, json.JSONDecodeError) as exc:
+        profile = run_inside(ctx, "profile_renders", paths, env={"PAGE_CACHE_SECONDS": "0"})
+    except (subprocess.SubprocessError, RuntimeError, ValueError) as exc:
         log(f"could not count queries: {exc}")
         return
     for m in results:

@@ -70,11 +70,11 @@ from bench.common import (
     load_python,
     load_wrk,
     log,
-    manage,
     note_load_average,
     postgres_database_name,
     prepare_database,
     project_python,
+    run_inside,
     terminate_on_sigterm,
     wrk_version,
 )
@@ -108,186 +108,7 @@ BURST_TIMEOUT = 300.0
 SAMPLE_SECONDS = 0.25
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 THROUGHPUT_TIMEOUT = 1800.0
-SHELL_TIMEOUT = 300.0
-
-# Run inside ``manage.py shell``: the benchmark's cohorts on the first live programme, and versions.
-SETUP_CODE = """
-import datetime, json, os, sys
-import django, gunicorn, wagtail
-from django.db import connection
-from django.utils import timezone
-from bookings.models import Cohort, ProgrammePage
-
-programme = ProgrammePage.objects.live().order_by("pk").first()
-if programme is None:
-    raise SystemExit("no live ProgrammePage: did seed_demo run?")
-now = timezone.now()
-today = timezone.localdate()
-
-
-def cohort(title, capacity):
-    return Cohort.objects.create(
-        programme=programme,
-        title=title,
-        starts_on=today + datetime.timedelta(days=60),
-        ends_on=today + datetime.timedelta(days=62),
-        capacity=capacity,
-        registration_opens_at=now - datetime.timedelta(hours=1),
-        registration_closes_at=now + datetime.timedelta(days=30),
-        requires_approval=False,
-        waitlist_enabled=False,
-        asks_id_number=False,
-    ).pk
-
-
-sizes = json.loads(os.environ["BENCH_SEATS"])
-out = {
-    "programme": programme.title,
-    "cohorts": {
-        "burst": cohort("压测 A（争抢）", sizes["burst"]),
-        "throughput": cohort("压测 B（吞吐）", sizes["throughput"]),
-        "warmup": cohort("压测 C（预热）", sizes["warmup"]),
-    },
-}
-with connection.cursor() as cursor:
-    if connection.vendor == "sqlite":
-        cursor.execute("select 'SQLite ' || sqlite_version()")
-    else:
-        cursor.execute("select version()")
-    out["database"] = " ".join(cursor.fetchone()[0].split()[:2])
-out["python"] = sys.version.split()[0]
-out["django"] = django.get_version()
-out["wagtail"] = wagtail.__version__
-out["gunicorn"] = gunicorn.__version__
-print("BENCH-SETUP " + json.dumps(out, ensure_ascii=False))
-"""
-
-# Run inside ``manage.py shell``: registrations per status for each cohort.
-VERIFY_CODE = """
-import json, os
-from django.db.models import Count
-from bookings.models import Registration
-
-out = {}
-for cohort_id in json.loads(os.environ["BENCH_COHORTS"]):
-    rows = (
-        Registration.objects.filter(cohort_id=cohort_id)
-        .order_by()
-        .values("status")
-        .annotate(n=Count("pk"))
-    )
-    out[str(cohort_id)] = {row["status"]: row["n"] for row in rows}
-print("BENCH-VERIFY " + json.dumps(out))
-"""
-
-# Run inside ``manage.py shell``, gunicorn stopped: one registration through the test client and
-# the full middleware, its SQL statements, and where the time of one registration goes.
-PROFILE_CODE = """
-import collections, json, os, time
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-from django.db.models.sql import compiler as sql_compiler
-import bookings.api as api
-import bookings.notifications as notifications
-
-cohort_id = int(os.environ["BENCH_COHORT"])
-count = int(os.environ["BENCH_PROFILE_COUNT"])
-first_phone = int(os.environ["BENCH_PHONE"])
-url = f"/api/v1/cohorts/{cohort_id}/registrations/"
-client = Client(HTTP_HOST="127.0.0.1")
-phones = iter(range(first_phone, first_phone + count + 10))
-
-
-def post():
-    body = {"name": "张三", "phone": str(next(phones)), "unit": "某社区党委", "consent": True}
-    return client.post(url, json.dumps(body, ensure_ascii=False), content_type="application/json")
-
-
-out = {}
-response = post()  # the first fills per-process caches (URLs, serializers, templates)
-out["warmup_status"] = response.status_code
-with CaptureQueriesContext(connection) as queries:
-    response = post()
-out["status"] = response.status_code
-out["answer"] = response.json()
-out["statements"] = [query["sql"] for query in queries.captured_queries]
-
-# Inclusive time per part; ORM and SQL time and statements go to the innermost part running.
-spent = collections.defaultdict(float)
-orm_time = collections.defaultdict(float)
-sql_time = collections.defaultdict(float)
-sql_count = collections.defaultdict(int)
-stack = ["request"]
-depth = [0]
-
-
-def timing(name, function):
-    def wrapper(*args, **kwargs):
-        stack.append(name)
-        started = time.perf_counter()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            spent[name] += time.perf_counter() - started
-            stack.pop()
-
-    return wrapper
-
-
-def sql_timer(execute, sql, params, many, context):
-    started = time.perf_counter()
-    try:
-        return execute(sql, params, many, context)
-    finally:
-        sql_time[stack[-1]] += time.perf_counter() - started
-        sql_count[stack[-1]] += 1
-
-
-def orm_timing(function):
-    # Time a compiler's execute_sql: building the SQL, running it, fetching the rows.
-
-    def wrapper(*args, **kwargs):
-        depth[0] += 1
-        started = time.perf_counter()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            depth[0] -= 1
-            if not depth[0]:  # an update's execute_sql calls its parent's
-                orm_time[stack[-1]] += time.perf_counter() - started
-
-    return wrapper
-
-
-class TimedTask:
-    def __init__(self, task):
-        self.enqueue = timing("notices", task.enqueue)
-
-
-api.too_many_attempts = timing("rate_limiting", api.too_many_attempts)
-api.register = timing("register", api.register)
-notifications.render_to_string = timing("templates", notifications.render_to_string)
-notifications.send_notice = TimedTask(notifications.send_notice)
-for compiler in vars(sql_compiler).values():
-    if isinstance(compiler, type) and "execute_sql" in vars(compiler):
-        compiler.execute_sql = orm_timing(compiler.execute_sql)
-statuses = collections.Counter()
-cpu_started = time.process_time()
-with connection.execute_wrapper(sql_timer):
-    for _ in range(count):
-        started = time.perf_counter()
-        statuses[post().status_code] += 1
-        spent["request"] += time.perf_counter() - started
-out["cpu_ms"] = (time.process_time() - cpu_started) * 1000 / count
-out["count"] = count
-out["statuses"] = dict(statuses)
-out["ms"] = {key: value * 1000 / count for key, value in spent.items()}
-out["orm_ms"] = {key: value * 1000 / count for key, value in orm_time.items()}
-out["sql_ms"] = {key: value * 1000 / count for key, value in sql_time.items()}
-out["sql_count"] = {key: value / count for key, value in sql_count.items()}
-print("BENCH-PROFILE " + json.dumps(out, ensure_ascii=False))
-"""
+INSIDE_TIMEOUT = 300.0
 
 
 @dataclass
@@ -614,29 +435,19 @@ def cpu_per_request(cpu: dict[str, float | None], requests: int) -> dict[str, fl
 # --------------------------------------------------------------------------- in-process
 
 
-def shell_json(ctx: Context, code: str, marker: str, env: dict[str, str]) -> dict[str, Any]:
-    """Run ``code`` in ``manage.py shell`` and parse its ``MARKER {json}`` line."""
-    try:
-        done = manage(ctx, "shell", "-c", code, capture=True, env=env, timeout=SHELL_TIMEOUT)
-    except subprocess.CalledProcessError as exc:
-        raise RuntimeError(f"manage.py shell failed:\n{exc.stdout}\n{exc.stderr}") from exc
-    for line in done.stdout.splitlines():
-        if line.startswith(marker + " "):
-            return json.loads(line.removeprefix(marker + " "))
-    raise RuntimeError(f"no {marker} line in:\n{done.stdout}\n{done.stderr}")
-
-
 def verify(ctx: Context, *cohort_ids: int) -> dict[str, dict[str, int]]:
-    return shell_json(ctx, VERIFY_CODE, "BENCH-VERIFY", {"BENCH_COHORTS": json.dumps(cohort_ids)})
+    return run_inside(ctx, "count_registrations", cohort_ids, timeout=INSIDE_TIMEOUT)
 
 
 def profile(ctx: Context, cohort_id: int) -> dict[str, Any]:
-    env = {
-        "BENCH_COHORT": str(cohort_id),
-        "BENCH_PROFILE_COUNT": str(ctx.args.profile_count),
-        "BENCH_PHONE": str(PROFILE_PHONES),
-    }
-    return shell_json(ctx, PROFILE_CODE, "BENCH-PROFILE", env)
+    return run_inside(
+        ctx,
+        "profile_registration",
+        cohort_id,
+        ctx.args.profile_count,
+        PROFILE_PHONES,
+        timeout=INSIDE_TIMEOUT,
+    )
 
 
 def statement_kinds(statements: list[str]) -> str:
@@ -983,7 +794,7 @@ def run(ctx: Context) -> dict[str, Any]:
     load_now(ctx, "setup", loads)
     prepare_database(ctx)
     seats = {"burst": args.seats, "throughput": args.large_seats, "warmup": WARMUP_SEATS}
-    site = shell_json(ctx, SETUP_CODE, "BENCH-SETUP", {"BENCH_SEATS": json.dumps(seats)})
+    site = run_inside(ctx, "setup_cohorts", seats, timeout=INSIDE_TIMEOUT)
     cohorts = site["cohorts"]
     log(f"cohorts on {site['programme']!r}: {cohorts}")
     log("rate limits raised for the run (all traffic comes from 127.0.0.1): " + str(RATE_LIMITS))

@@ -1,15 +1,8 @@
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.filters import WagtailFilterSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .models import District, Organisation, Topic
-
-
-class OrganisationFilterSet(WagtailFilterSet):
-    class Meta:
-        model = Organisation
-        fields = ["kind", "district"]
 
 
 class OrganisationViewSet(SnippetViewSet):
@@ -19,7 +12,7 @@ class OrganisationViewSet(SnippetViewSet):
     list_display = ["name", "kind", "district", "credit_code"]
     list_export = ["name", "kind", "district", "credit_code", "address", "contact_phone"]
     export_filename = "organisations"
-    filterset_class = OrganisationFilterSet
+    list_filter = ["kind", "district"]
     search_fields = ["name", "credit_code"]
     ordering = ["name"]
 

@@ -24,7 +24,8 @@ def _clear_cache():
 
 @pytest.fixture
 def site_tree(db):
-    """The site as editors build it: a home page as the default site's root, four indexes."""
+    """The site as editors build it: a home page as the default site's root, four indexes in
+    its menu."""
     root = Page.objects.get(depth=1)
     welcome = Page.objects.get(depth=2)
     home = root.add_child(
@@ -39,10 +40,16 @@ def site_tree(db):
     welcome.delete()
     tree = SimpleNamespace(
         home=home,
-        courses=home.add_child(instance=CourseIndexPage(title="名课", slug="courses")),
-        lecturers=home.add_child(instance=LecturerIndexPage(title="名师", slug="trainers")),
-        bases=home.add_child(instance=TrainingBaseIndexPage(title="名基地", slug="bases")),
-        news=home.add_child(instance=NewsIndexPage(title="动态", slug="news")),
+        courses=home.add_child(
+            instance=CourseIndexPage(title="名课", slug="courses", show_in_menus=True)
+        ),
+        lecturers=home.add_child(
+            instance=LecturerIndexPage(title="名师", slug="trainers", show_in_menus=True)
+        ),
+        bases=home.add_child(
+            instance=TrainingBaseIndexPage(title="名基地", slug="bases", show_in_menus=True)
+        ),
+        news=home.add_child(instance=NewsIndexPage(title="动态", slug="news", show_in_menus=True)),
     )
     cache.clear()
     return tree

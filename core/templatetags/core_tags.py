@@ -1,9 +1,9 @@
 from django import template
 from django.core.cache import cache
 from django.template.defaulttags import querystring
-from django.urls import reverse
+from django.urls import reverse, translate_url
 from django.utils.translation import get_language
-from wagtail.models import Page, Site
+from wagtail.models import Site
 
 from .. import sections
 from ..cache import current_generation
@@ -11,13 +11,12 @@ from ..models import AcademySettings
 
 register = template.Library()
 
-SECTION_SLUGS = ("courses", "programmes", "trainers", "bases", "news", "about")
 CHROME_SECONDS = 3600
 
 
 @register.simple_tag(takes_context=True)
 def site_chrome(context) -> dict:
-    """What every page's header and footer show: section links and titles, contact details.
+    """What every page's header and footer show: the main menu, sections, contact details.
 
     Kept in the cache under the page-cache generation, so a publish refreshes it and a page
     render costs no query for it.
@@ -25,7 +24,7 @@ def site_chrome(context) -> dict:
     request = context.get("request")
     site = Site.find_for_request(request) if request else None
     if site is None:
-        return {"links": {"home": reverse("wagtail_serve", args=("",))}, "titles": {}}
+        return {"links": {"home": reverse("wagtail_serve", args=("",))}, "titles": {}, "menu": []}
     key = f"chrome:{current_generation()}:{site.pk}:{get_language()}"
     chrome = cache.get(key)
     if chrome is None:
@@ -35,19 +34,34 @@ def site_chrome(context) -> dict:
 
 
 def build_chrome(request, site) -> dict:
+    """The home page's live children: all of them by slug, for breadcrumbs and the footer's
+    links, and those editors mark "show in menus", in tree order, as the main menu.
+    """
     links = {"home": reverse("wagtail_serve", args=("",))}
     titles = {}
-    sections = Page.objects.live().filter(depth=3, slug__in=SECTION_SLUGS)
-    for page in sections.only("id", "title", "slug", "url_path", "path", "depth"):
+    menu = []
+    # Wagtail loads the site's root page with the site itself: no query for it here.
+    sections = site.root_page.get_children().live()
+    for page in sections.only("id", "title", "slug", "url_path", "path", "depth", "show_in_menus"):
         url = page.get_url(request)
-        if url and page.slug not in links:
-            links[page.slug] = url
-            titles[page.slug] = page.title
+        if not url:
+            continue
+        links.setdefault(page.slug, url)
+        titles.setdefault(page.slug, page.title)
+        if page.show_in_menus:
+            menu.append({"title": page.title, "url": url})
     settings = AcademySettings.for_site(site)
     contact = {
         field: getattr(settings, field) for field in ("address", "phone", "email", "icp_number")
     }
-    return {"links": links, "titles": titles, "contact": contact}
+    return {"links": links, "titles": titles, "menu": menu, "contact": contact}
+
+
+@register.simple_tag(takes_context=True)
+def language_url(context, language_code: str) -> str:
+    """This page's address in another language: the same view and query, reversed in it."""
+    request = context.get("request")
+    return translate_url(request.get_full_path() if request else "/", language_code)
 
 
 @register.inclusion_tag("includes/breadcrumb.html", takes_context=True)

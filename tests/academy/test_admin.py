@@ -113,6 +113,16 @@ def test_admin_organisation_listing_filters_by_district(admin_client):
     assert [str(item) for item in response.context["object_list"]] == ["莱山区黄海路街道党工委"]
 
 
+def test_admin_organisation_listing_filters_by_kind(admin_client):
+    OrganisationFactory(name="芝罘区幸福社区党委")
+    OrganisationFactory(name="烟台红色物业有限公司", kind=Organisation.Kind.ENTERPRISE)
+
+    response = admin_client.get(ORGANISATIONS_URL, {"kind": Organisation.Kind.ENTERPRISE})
+
+    assert [str(item) for item in response.context["object_list"]] == ["烟台红色物业有限公司"]
+    assert 'name="kind"' in response.content.decode()
+
+
 @pytest.fixture
 def organisation(db):
     return OrganisationFactory(

@@ -1,4 +1,5 @@
-"""The shared pieces of the index and detail templates: filter chips and course lists."""
+"""The shared pieces of the templates: the main menu and breadcrumbs, filter chips and course
+lists."""
 
 import re
 
@@ -9,10 +10,86 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from courses.models import CourseFormat
-from tests.factories import CoursePageFactory, TopicFactory, TrainingBasePageFactory
+from tests.factories import (
+    CoursePageFactory,
+    NewsPageFactory,
+    StandardPageFactory,
+    TopicFactory,
+    TrainingBasePageFactory,
+)
 
 CHIP = re.compile(r'<a class="chip" href="([^"]*)"( aria-current="true")?>([^<]*)</a>')
 FORMATS = [("lecture", "Lecture"), ("onsite", "On-site")]
+MENU = re.compile(r'<nav class="site-nav"[^>]*>(.*?)</nav>', re.DOTALL)
+MENU_LINK = re.compile(r'<a href="([^"]*)"(?: aria-current="([^"]*)")?>([^<]*)</a>')
+BREADCRUMB = re.compile(r'<p class="breadcrumb"><a href="([^"]*)">([^<]*)</a></p>')
+
+
+def menu(client, url: str) -> list[tuple[str, str, str]]:
+    """The main menu's links on the page at `url`: (href, aria-current, text)."""
+    response = client.get(url)
+    assert response.status_code == 200
+    return MENU_LINK.findall(MENU.search(response.content.decode()).group(1))
+
+
+@pytest.mark.django_db
+def test_main_menu_lists_home_and_live_sections_shown_in_menus_in_tree_order(client, site_tree):
+    StandardPageFactory(title="关于学院", slug="about", show_in_menus=True)
+    StandardPageFactory(title="联系我们", slug="contact", show_in_menus=False)
+    StandardPageFactory(title="筹备中", slug="draft", show_in_menus=True, live=False)
+    site_tree.bases.move(site_tree.courses, pos="left")
+
+    assert menu(client, "/") == [
+        ("/", "page", "首页"),
+        ("/bases/", "", "名基地"),
+        ("/courses/", "", "名课"),
+        ("/trainers/", "", "名师"),
+        ("/news/", "", "动态"),
+        ("/about/", "", "关于学院"),
+    ]
+
+
+@pytest.mark.django_db
+def test_main_menu_marks_the_current_section(client, site_tree):
+    course = CoursePageFactory(slug="red-property")
+
+    assert menu(client, "/courses/")[1] == ("/courses/", "page", "名课")
+    assert menu(client, course.url)[1] == ("/courses/", "true", "名课")
+    assert [current for _, current, _ in menu(client, course.url)] == ["", "true", "", "", ""]
+
+
+@pytest.mark.django_db
+def test_main_menu_in_english_links_the_english_pages(client, site_tree):
+    assert [href for href, _, _ in menu(client, "/en/trainers/")] == [
+        "/en/",
+        "/en/courses/",
+        "/en/trainers/",
+        "/en/bases/",
+        "/en/news/",
+    ]
+
+
+@pytest.mark.django_db
+def test_main_menu_follows_a_publish(client, site_tree):
+    client.get("/")
+    about = StandardPageFactory(title="关于学院", slug="about", show_in_menus=True, live=False)
+    assert ("/about/", "", "关于学院") not in menu(client, "/trainers/")
+
+    about.save_revision().publish()
+
+    assert menu(client, "/trainers/")[-1] == ("/about/", "", "关于学院")
+
+
+@pytest.mark.django_db
+def test_breadcrumb_links_the_section_even_when_it_is_not_in_the_menu(client, site_tree):
+    site_tree.news.show_in_menus = False
+    site_tree.news.save()
+    news = NewsPageFactory()
+
+    html = client.get(news.url).content.decode()
+
+    assert BREADCRUMB.findall(html) == [("/news/", "动态")]
+    assert "/news/" not in MENU.search(html).group(1)
 
 
 def chips(query: str, name: str, choices, current, **options) -> str:
