@@ -37,6 +37,8 @@ class TrainingBaseCategory(models.TextChoices):
 class TrainingBaseIndexPage(IndexPage):
     """The map of training bases, filtered by district and category."""
 
+    menu_label = _("Training bases")
+
     child_select_related = ("district", "photo")
     subpage_types = ["bases.TrainingBasePage"]
 

@@ -194,6 +194,8 @@ class IndexPage(IndexPageMixin, SearchablePage):
     news): an introduction, then its children, all of its one `subpage_types`."""
 
     introduction = models.TextField(_("introduction"), blank=True)
+    # The main menu's label for the section, in the visitor's language; the title otherwise.
+    menu_label = ""
 
     content_panels = [*Page.content_panels, FieldPanel("introduction")]
     parent_page_types = ["academy.HomePage"]
@@ -237,6 +239,8 @@ class StandardPage(SearchablePage):
 
 class NewsIndexPage(IndexPage):
     """The list of news, salons, brainstorms and events, newest first."""
+
+    menu_label = _("News")
 
     child_select_related = ("image",)
     subpage_types = ["core.NewsPage"]

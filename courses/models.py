@@ -37,6 +37,8 @@ class CourseFormat(models.TextChoices):
 class CourseIndexPage(IndexPage):
     """The catalogue of courses, filtered by format and topic."""
 
+    menu_label = _("Courses")
+
     child_select_related = ("base", "image")
     subpage_types = ["courses.CoursePage"]
 

@@ -23,6 +23,8 @@ class LecturerCategory(models.TextChoices):
 class LecturerIndexPage(IndexPage):
     """The lecturer pool, filtered by category and topic."""
 
+    menu_label = _("Lecturers")
+
     child_select_related = ("photo",)
     subpage_types = ["lecturers.LecturerPage"]
 

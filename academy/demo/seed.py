@@ -238,7 +238,6 @@ class DemoSeeder(CourseSeeder):
                     slug="about",
                     introduction=content.academy.about_introduction,
                     body=body,
-                    show_in_menus=True,
                     seo_title=f"{text.about_title} | About the {text.english_name}",
                 )
                 home.add_child(instance=about)

@@ -20,6 +20,8 @@ from .cohorts import Cohort
 class ProgrammeIndexPage(IndexPage):
     """The list of training programmes with their open and upcoming cohorts."""
 
+    menu_label = _("Training programmes")
+
     subpage_types = ["bookings.ProgrammePage"]
 
     class Meta:

@@ -42,14 +42,18 @@ def build_chrome(request, site) -> dict:
     menu = []
     # Wagtail loads the site's root page with the site itself: no query for it here.
     sections = site.root_page.get_children().live()
-    for page in sections.only("id", "title", "slug", "url_path", "path", "depth", "show_in_menus"):
+    for page in sections.only(
+        "id", "title", "slug", "url_path", "path", "depth", "show_in_menus", "content_type"
+    ):
         url = page.get_url(request)
         if not url:
             continue
         links.setdefault(page.slug, url)
         titles.setdefault(page.slug, page.title)
         if page.show_in_menus:
-            menu.append({"title": page.title, "url": url})
+            # An index names its section in the visitor's language (`menu_label`).
+            label = getattr(page.specific_class, "menu_label", "") or page.title
+            menu.append({"title": str(label), "url": url})
     settings = AcademySettings.for_site(site)
     contact = {
         field: getattr(settings, field) for field in ("address", "phone", "email", "icp_number")

@@ -47,7 +47,7 @@ def catalogue(site_tree):
 def test_visitor_walks_from_home_to_a_base_and_searches(page, live_server, catalogue):
     page.goto(live_server.url + "/")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-    page.get_by_role("navigation").get_by_role("link", name="名课", exact=True).click()
+    page.get_by_role("navigation").get_by_role("link", name="课程", exact=True).click()
     expect(page).to_have_url(re.compile(r"/courses/$"))
     expect(page.get_by_text("基层治理专题讲座")).to_be_visible()
 

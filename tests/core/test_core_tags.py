@@ -41,11 +41,26 @@ def test_main_menu_lists_home_and_live_sections_shown_in_menus_in_tree_order(cli
 
     assert menu(client, "/") == [
         ("/", "page", "首页"),
-        ("/bases/", "", "名基地"),
-        ("/courses/", "", "名课"),
-        ("/trainers/", "", "名师"),
-        ("/news/", "", "动态"),
+        ("/bases/", "", "实训基地"),
+        ("/courses/", "", "课程"),
+        ("/trainers/", "", "讲师"),
+        ("/news/", "", "新闻"),
         ("/about/", "", "关于学院"),
+    ]
+
+
+@pytest.mark.django_db
+def test_main_menu_names_sections_in_the_visitors_language(client, site_tree):
+    # An index's label is its section's name, translated; other pages show their title.
+    StandardPageFactory(title="关于学院", slug="about", show_in_menus=True)
+
+    assert [label for _, _, label in menu(client, "/en/")] == [
+        "Home",
+        "Courses",
+        "Lecturers",
+        "Training bases",
+        "News",
+        "关于学院",
     ]
 
 
@@ -53,8 +68,8 @@ def test_main_menu_lists_home_and_live_sections_shown_in_menus_in_tree_order(cli
 def test_main_menu_marks_the_current_section(client, site_tree):
     course = CoursePageFactory(slug="red-property")
 
-    assert menu(client, "/courses/")[1] == ("/courses/", "page", "名课")
-    assert menu(client, course.url)[1] == ("/courses/", "true", "名课")
+    assert menu(client, "/courses/")[1] == ("/courses/", "page", "课程")
+    assert menu(client, course.url)[1] == ("/courses/", "true", "课程")
     assert [current for _, current, _ in menu(client, course.url)] == ["", "true", "", "", ""]
 
 
