@@ -393,9 +393,12 @@ def rotate_token(registration: Registration, *, by: User | None = None) -> Regis
     `bookings.registration.reset_link`, without either token.
     """
     with transaction.atomic():
-        now = timezone.now()
         registration.token = new_token()
-        registration.updated_at = now
         registration.save(update_fields=["token", "updated_at"])
-        log(registration, "bookings.registration.reset_link", user=by, timestamp=now)
+        log(
+            registration,
+            "bookings.registration.reset_link",
+            user=by,
+            timestamp=registration.updated_at,
+        )
     return registration
