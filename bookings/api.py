@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from core.api import (
     BAD_REQUEST,
     AcceptLanguageMixin,
+    Busy,
     ErrorSerializer,
     NormalisedCharField,
     PayloadTooLarge,
@@ -205,6 +206,7 @@ class CohortViewSet(
                 ErrorSerializer, description=_("The Content-Type is not application/json.")
             ),
             429: OpenApiResponse(ErrorSerializer, description=TooManyRequests.default_detail),
+            503: OpenApiResponse(ErrorSerializer, description=Busy.default_detail),
         },
     )
     @action(detail=True, methods=["post"], url_path="registrations")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from core.locking import LockTimeout
 from core.ratelimit import too_many_attempts
 
 from .forms import GroupContactForm, LookupForm, RegistrationForm, trainee_formset
@@ -58,6 +59,9 @@ def cohort_page(request, programme, cohort_id: int):
             except BookingError as error:
                 form.add_error(None, error.message)
                 status = 409
+            except LockTimeout as busy:
+                form.add_error(None, busy.message)
+                status = 503
             else:
                 messages.success(request, _("Your registration has been received."))
                 return redirect(registration.get_absolute_url())
@@ -96,6 +100,9 @@ def group_registration_page(request, programme, cohort_id: int):
             except BookingError as error:
                 contact_form.add_error(None, error.message)
                 status = 409
+            except LockTimeout as busy:
+                contact_form.add_error(None, busy.message)
+                status = 503
             else:
                 context = cohort_context(request, programme, cohort)
                 context["registrations"] = registrations
@@ -131,8 +138,8 @@ def registration_page(request, token: str):
 def cancel_page(request, token: str):
     registration = registration_by_token(token)
     try:
-        cancel_registration(registration)
-    except BookingError as error:
+        cancel_registration(registration, by=None)
+    except (BookingError, LockTimeout) as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Your registration has been cancelled."))
@@ -142,7 +149,7 @@ def cancel_page(request, token: str):
 @require_POST
 def reset_calendar_page(request, token: str):
     """A new private link: the old page and calendar URLs stop working at once."""
-    registration = rotate_token(registration_by_token(token))
+    registration = rotate_token(registration_by_token(token), by=None)
     messages.success(
         request,
         _("Your calendar link has been reset. Subscribe again with the new link below."),

@@ -2,6 +2,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django_tasks_db.models import DBTaskResult
 from wagtail import hooks
+from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
@@ -57,8 +58,29 @@ def register_log_actions(actions):
     actions.register_action(
         "bookings.registration.cancel", _("Cancel registration"), _("Registration cancelled")
     )
+    actions.register_action(
+        "bookings.registration.promote",
+        _("Promote from the waiting list"),
+        _("Registration moved up from the waiting list"),
+    )
+    actions.register_action(
+        "bookings.registration.reset_link",
+        _("Reset private link"),
+        _("Private link reset"),
+    )
     actions.register_action("bookings.session.cancel", _("Cancel session"), _("Session cancelled"))
     actions.register_action("bookings.session.restore", _("Restore session"), _("Session restored"))
+    actions.register_action("bookings.cohort.capacity")(CapacityChangeFormatter)
+
+
+class CapacityChangeFormatter(LogFormatter):
+    label = _("Change cohort capacity")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        if "old" in data and "new" in data:
+            return _("Seats changed from %(old)s to %(new)s") % data
+        return _("Seats changed")
 
 
 def calendar_section(request, page, *, url_name: str, heading: str, heading_id: str) -> str:

@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
+from .locking import LockTimeout
 from .validators import normalize_digits
 
 
@@ -28,15 +29,26 @@ class TooManyRequests(exceptions.APIException):
     default_code = "too_many_requests"
 
 
+class Busy(exceptions.APIException):
+    """A lock another request held too long (core.locking.LockTimeout): try again shortly."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = LockTimeout.default_message
+    default_code = LockTimeout.code
+
+
 def api_exception_handler(exc, context):
     """DRF's handler, with the `code` that ErrorSerializer promises next to every `detail`.
 
     Validation errors keep DRF's shape, a list of messages per field (FieldErrorsSerializer).
+    A LockTimeout from any service is a 503 `busy`, never a 500.
     """
     if isinstance(exc, Http404):
         # DRF would pass on get_object_or_404's "No Cohort matches the given query.": English,
         # whatever the language, and naming a model.
         exc = exceptions.NotFound()
+    if isinstance(exc, LockTimeout):
+        exc = Busy(exc.message)
     response = exception_handler(exc, context)
     if response is None or isinstance(exc, exceptions.ValidationError):
         return response

@@ -1009,8 +1009,8 @@ class ProgrammeSeeder:
             rng.shuffle(pending)
             rejected = set(pending[: rng.randint(1, 2)])
             approved = set(pending[len(rejected) : len(rejected) + round(len(pending) * 0.55)])
-            services.approve_registrations(sorted(approved))
-            services.reject_registrations(sorted(rejected))
+            services.approve_registrations(sorted(approved), by=None)
+            services.reject_registrations(sorted(rejected), by=None)
         seated = [r for r in registrations if r.status in (Status.CONFIRMED, Status.PENDING)]
         seated = [r for r in seated if r.pk not in rejected]
         for registration in rng.sample(seated, min(len(seated), rng.randint(1, 2))):

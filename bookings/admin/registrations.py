@@ -21,11 +21,12 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
-from wagtail.log_actions import log
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
+
+from core.locking import LockTimeout
 
 from ..models import Cohort, Registration
 from ..selectors import cohorts_with_seats
@@ -133,11 +134,10 @@ class RegistrationCancelView(ConfirmActionView):
 
     def perform(self):
         try:
-            promoted = cancel_registration(self.object, by_staff=True)
-        except BookingError as error:
+            promoted = cancel_registration(self.object, by=self.request.user)
+        except (BookingError, LockTimeout) as error:
             messages.error(self.request, error.message)
             return
-        log(self.object, "bookings.registration.cancel", user=self.request.user)
         message = _("Registration %(code)s cancelled.") % {"code": self.object.code}
         if promoted:
             message += " " + ngettext(
@@ -154,8 +154,6 @@ class DecideRegistrationsBulkAction(SnippetBulkAction):
     models = [Registration]
     template_name = "bookings/admin/confirm_bulk_decide.html"
     decide = None
-    decided_status = None
-    log_action = ""
 
     @classmethod
     def get_queryset(cls, model, object_ids):
@@ -173,18 +171,17 @@ class DecideRegistrationsBulkAction(SnippetBulkAction):
         context["unchanged"] = [item for item in context["items"] if item["item"].status != pending]
         return context
 
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except LockTimeout as busy:
+            messages.error(self.request, busy.message)
+            return redirect(self.next_url)
+
     @classmethod
     def execute_action(cls, objects, user=None, **kwargs):
-        action = kwargs["self"]
-        ids = [registration.pk for registration in objects]
-        count = cls.decide(ids)
-        decided = Registration.objects.filter(
-            pk__in=[r.pk for r in objects if r.status == Registration.Status.PENDING],
-            status=cls.decided_status,
-        )
-        for registration in decided:
-            log(registration, cls.log_action, user=action.request.user)
-        return count, 0
+        by = kwargs["self"].request.user
+        return cls.decide([registration.pk for registration in objects], by=by), 0
 
 
 class RefuseDeletingRegistrationsBulkAction(SnippetBulkAction):
@@ -209,8 +206,6 @@ class ApproveRegistrationsBulkAction(DecideRegistrationsBulkAction):
     aria_label = gettext_lazy("Approve the selected registrations")
     action_priority = 10
     decide = staticmethod(approve_registrations)
-    decided_status = Registration.Status.CONFIRMED
-    log_action = "bookings.registration.approve"
 
     def get_success_message(self, num_parent_objects, num_child_objects):
         return ngettext(
@@ -227,8 +222,6 @@ class RejectRegistrationsBulkAction(DecideRegistrationsBulkAction):
     action_priority = 20
     classes = {"serious"}
     decide = staticmethod(reject_registrations)
-    decided_status = Registration.Status.REJECTED
-    log_action = "bookings.registration.reject"
 
     def get_success_message(self, num_parent_objects, num_child_objects):
         return ngettext(

@@ -3,17 +3,18 @@
 A session is refused when it would double-book a lecturer, a training base or a room: the form
 says so at once, and `bookings.services.timetable` checks again with them locked as it saves. A
 change of its time, place or lecturers raises its `sequence` for calendar feeds; and a session
-people count on is cancelled, never deleted. Cohort and session deletes are checked with the
-cohort locked, the lock `bookings.services` takes before it writes a registration.
+people count on is cancelled, never deleted. Every change goes through `bookings.services`,
+which locks, checks and writes the audit entry; these views only map a request to a service and
+its refusals (LockTimeout included) to a form error or a message.
 """
 
 import datetime
+from functools import partial
 
 import django_filters
 from django import forms
 from django.contrib.admin.utils import quote
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -29,24 +30,30 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, Obj
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import BooleanColumn, Column, StatusTagColumn, TitleColumn
 from wagtail.admin.widgets.button import Button
-from wagtail.log_actions import log
 from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from core.locking import LockTimeout
 from lecturers.models import LecturerPage
 
 from ..models import Cohort, ProgrammePage, Session
 from ..selectors import cohorts_with_seats, session_queryset
-from ..services import lock_cohort, promote_waitlisted, seat_counts
+from ..services import CapacityBelowSeatsTaken, update_cohort
 from ..services.timetable import (
+    AlreadyCancelled,
+    DeleteRefused,
     DoubleBooking,
     NotCancelled,
     SchedulingError,
+    cancel_session,
+    cohort_delete_refusal,
+    delete_timetable_items,
     double_booking_messages,
     format_session_time,
     restore_session,
     schedule_session,
+    session_delete_refusal,
 )
 from .common import ConfirmActionView
 
@@ -65,41 +72,17 @@ def outside_cohort_dates(session: Session) -> bool:
     return first_day < session.cohort.starts_on or last_day > session.cohort.ends_on
 
 
-def session_delete_refusal(session: Session) -> str | None:
-    if session.has_dependants():
-        return _(
-            "“%(session)s” cannot be deleted: its cohort has registrations. "
-            "Cancel the session instead, so trainees and calendars see it as cancelled."
-        ) % {"session": session.display_title}
-    return None
-
-
-def cohort_delete_refusal(cohort: Cohort) -> str | None:
-    if cohort.registrations.exists():
-        return _("“%(cohort)s” cannot be deleted: it has registrations.") % {"cohort": cohort}
-    if cohort.sessions.exists():
-        return _("“%(cohort)s” cannot be deleted: delete its sessions first.") % {"cohort": cohort}
-    return None
-
-
-def lock_cohorts(cohort_ids) -> None:
-    list(Cohort.objects.select_for_update().filter(pk__in=sorted(set(cohort_ids))).order_by("pk"))
-
-
 # -- shared view pieces ------------------------------------------------------------------------
 
 
 class GuardedDeleteViewMixin:
     """A delete view that refuses, with a message, whatever `delete_refusal` objects to.
 
-    The check is repeated with the cohort locked, so no registration can arrive between the
-    check and the delete.
+    `delete_timetable_items` checks again with the cohort locked, so no registration can
+    arrive between the check and the delete.
     """
 
     def delete_refusal(self) -> str | None:
-        raise NotImplementedError
-
-    def cohort_id(self) -> int:
         raise NotImplementedError
 
     def refuse(self, message: str):
@@ -113,12 +96,16 @@ class GuardedDeleteViewMixin:
             return self.refuse(message)
         return super().get(request, *args, **kwargs)
 
+    def delete_action(self):
+        delete_timetable_items([self.object], by=self.request.user)
+
     def form_valid(self, form):
-        with transaction.atomic():
-            lock_cohorts([self.cohort_id()])
-            if message := self.delete_refusal():
-                return self.refuse(message)
+        try:
             return super().form_valid(form)
+        except DeleteRefused as refused:
+            return self.refuse(refused.messages[0])
+        except LockTimeout as busy:
+            return self.refuse(busy.message)
 
 
 class GuardedDeleteBulkAction(DeleteBulkAction):
@@ -128,10 +115,6 @@ class GuardedDeleteBulkAction(DeleteBulkAction):
 
     @classmethod
     def delete_refusal(cls, obj) -> str | None:
-        raise NotImplementedError
-
-    @classmethod
-    def cohort_id(cls, obj) -> int:
         raise NotImplementedError
 
     def annotate_items(self, items):
@@ -159,11 +142,20 @@ class GuardedDeleteBulkAction(DeleteBulkAction):
             return redirect(self.next_url)
         return super().prepare_action(objects, objects_without_access)
 
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except SchedulingError as refused:
+            for message in refused.messages:
+                messages.error(self.request, message)
+        except LockTimeout as busy:
+            messages.error(self.request, busy.message)
+        return redirect(self.next_url)
+
     @classmethod
     def execute_action(cls, objects, user=None, **kwargs):
-        lock_cohorts(cls.cohort_id(obj) for obj in objects)
-        deletable = [obj for obj in objects if not cls.delete_refusal(obj)]
-        return super().execute_action(deletable, user=user, **kwargs)
+        delete_timetable_items(list(objects), by=kwargs["self"].request.user)
+        return len(objects), 0
 
 
 # -- cohorts -------------------------------------------------------------------------------
@@ -219,38 +211,33 @@ def cohort_dates(cohort: Cohort) -> str:
 
 
 class CohortEditView(snippet_views.EditView):
-    """Edits a cohort without ever leaving it more seats taken than seats.
+    """Edits a cohort through `update_cohort`, which never leaves it more seats taken than
+    seats: a capacity below the seats already taken is refused, and seats a larger capacity
+    frees go to the waiting list at once."""
 
-    With the cohort locked, a capacity below the seats already taken is refused, and seats a
-    larger capacity frees go to the waiting list at once.
-    """
+    promoted: list[int] = ()
+
+    def save_instance(self):
+        self.promoted = update_cohort(self.form.instance, by=self.request.user)
+        return self.form.instance
 
     def form_valid(self, form):
-        with transaction.atomic():
-            seats_taken, _waiting = seat_counts(lock_cohort(self.object.pk))
-            if form.cleaned_data["capacity"] < seats_taken:
-                form.add_error(
-                    "capacity",
-                    ngettext(
-                        "%(count)d seat is already taken; the cohort needs at least that many.",
-                        "%(count)d seats are already taken; the cohort needs at least that many.",
-                        seats_taken,
-                    )
-                    % {"count": seats_taken},
-                )
-                self.produced_error_message = self.get_error_message()
-                return self.form_invalid(form)
+        try:
             response = super().form_valid(form)
-            promoted = promote_waitlisted(self.object)
-        if promoted:
+        except (CapacityBelowSeatsTaken, LockTimeout) as refusal:
+            field = "capacity" if isinstance(refusal, CapacityBelowSeatsTaken) else None
+            form.add_error(field, refusal.message)
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+        if self.promoted:
             messages.success(
                 self.request,
                 ngettext(
                     "%(count)d trainee moved up from the waiting list.",
                     "%(count)d trainees moved up from the waiting list.",
-                    len(promoted),
+                    len(self.promoted),
                 )
-                % {"count": len(promoted)},
+                % {"count": len(self.promoted)},
             )
         return response
 
@@ -259,9 +246,6 @@ class CohortDeleteView(GuardedDeleteViewMixin, snippet_views.DeleteView):
     def delete_refusal(self):
         return cohort_delete_refusal(self.object)
 
-    def cohort_id(self):
-        return self.object.pk
-
 
 class CohortDeleteBulkAction(GuardedDeleteBulkAction):
     models = [Cohort]
@@ -269,10 +253,6 @@ class CohortDeleteBulkAction(GuardedDeleteBulkAction):
     @classmethod
     def delete_refusal(cls, obj):
         return cohort_delete_refusal(obj)
-
-    @classmethod
-    def cohort_id(cls, obj):
-        return obj.pk
 
 
 class CohortViewSet(SnippetViewSet):
@@ -367,7 +347,7 @@ class SessionForm(WagtailAdminModelForm):
             self.instance.sequence += 1
         session = super().save(commit=False)
         if commit:
-            schedule_session(session, lecturers=self.cleaned_data["lecturers"])
+            schedule_session(session, lecturers=self.cleaned_data["lecturers"], by=self.for_user)
         return session
 
 
@@ -460,14 +440,21 @@ class SessionIndexView(snippet_views.IndexView):
 
 
 class SessionSaveMixin:
+    @cached_property
+    def action_class(self):
+        # `schedule_session` logs the create or edit, in its transaction.
+        return partial(super().action_class, log_action=None)
+
     def form_valid(self, form):
         try:
             return super().form_valid(form)
         except DoubleBooking as refusal:
             # Another session took the lecturer, base or room after the form was checked.
             form.add_error(None, double_booking_error(refusal.messages))
-            self.produced_error_message = self.get_error_message()
-            return self.form_invalid(form)
+        except LockTimeout as busy:
+            form.add_error(None, busy.message)
+        self.produced_error_message = self.get_error_message()
+        return self.form_invalid(form)
 
     def save_action(self):
         response = super().save_action()
@@ -529,9 +516,6 @@ class SessionDeleteView(GuardedDeleteViewMixin, snippet_views.DeleteView):
     def delete_refusal(self):
         return session_delete_refusal(self.object)
 
-    def cohort_id(self):
-        return self.object.cohort_id
-
 
 class SessionDeleteBulkAction(GuardedDeleteBulkAction):
     models = [Session]
@@ -539,10 +523,6 @@ class SessionDeleteBulkAction(GuardedDeleteBulkAction):
     @classmethod
     def delete_refusal(cls, obj):
         return session_delete_refusal(obj)
-
-    @classmethod
-    def cohort_id(cls, obj):
-        return obj.cohort_id
 
 
 class SessionCancelView(ConfirmActionView):
@@ -560,15 +540,14 @@ class SessionCancelView(ConfirmActionView):
         ) % {"session": self.object.display_title, "time": format_session_time(self.object)}
 
     def perform(self):
-        with transaction.atomic():
-            session = Session.objects.select_for_update().get(pk=self.object.pk)
-            if session.is_cancelled:
-                messages.warning(self.request, _("This session was already cancelled."))
-                return
-            session.cancelled_at = timezone.now()
-            session.sequence += 1
-            session.save(update_fields=["cancelled_at", "sequence", "updated_at"])
-            log(session, "bookings.session.cancel", user=self.request.user)
+        try:
+            session = cancel_session(self.object.pk, by=self.request.user)
+        except AlreadyCancelled as refusal:
+            messages.warning(self.request, refusal.messages[0])
+            return
+        except LockTimeout as busy:
+            messages.error(self.request, busy.message)
+            return
         messages.success(
             self.request, _("“%(session)s” cancelled.") % {"session": session.display_title}
         )
@@ -589,13 +568,14 @@ class SessionRestoreView(ConfirmActionView):
 
     def perform(self):
         try:
-            with transaction.atomic():
-                session = restore_session(self.object.pk)
-                log(session, "bookings.session.restore", user=self.request.user)
+            session = restore_session(self.object.pk, by=self.request.user)
         except SchedulingError as refusal:
             level = messages.warning if isinstance(refusal, NotCancelled) else messages.error
             for message in refusal.messages:
                 level(self.request, message)
+            return
+        except LockTimeout as busy:
+            messages.error(self.request, busy.message)
             return
         messages.success(
             self.request, _("“%(session)s” restored.") % {"session": session.display_title}

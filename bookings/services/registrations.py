@@ -1,19 +1,26 @@
 """Writes that take, free and decide seats. Every one locks the cohort before it counts.
 
-Locking follows pretix's rules: lock everything whose availability you consume (the cohort row),
-lock once per transaction and as late as possible but before re-counting, and send mail only
-after the transaction commits. On SQLite, `transaction_mode: IMMEDIATE` makes the transaction
-itself the lock: BEGIN IMMEDIATE waits for any other writer.
+Locking follows pretix's rules, through `core.locking`: lock everything whose availability you
+consume (the cohort row), lock once per transaction and as late as possible but before
+re-counting, and send mail only after the transaction commits. Every change of a
+registration's state takes the acting user (`by`, None for a trainee on their own link) and
+writes its audit entry (Wagtail's log) in the transaction of the change. On SQLite,
+`transaction_mode: IMMEDIATE` makes the transaction itself the lock: BEGIN IMMEDIATE waits for
+any other writer.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, make_dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from wagtail.log_actions import log
 
+from core.locking import lock_object, lock_rows
+from core.models import User
 from core.tokens import new_token
 from core.validators import mask_phone
 
@@ -58,6 +65,21 @@ class InvalidTransition(BookingError):
     default_message = _("This registration can no longer be changed.")
 
 
+class CapacityBelowSeatsTaken(BookingError):
+    code = "capacity_below_seats_taken"
+
+    def __init__(self, seats_taken: int):
+        self.seats_taken = seats_taken
+        super().__init__(
+            ngettext(
+                "%(count)d seat is already taken; the cohort needs at least that many.",
+                "%(count)d seats are already taken; the cohort needs at least that many.",
+                seats_taken,
+            )
+            % {"count": seats_taken}
+        )
+
+
 def trainee_field(name: str) -> tuple:
     """An Applicant's field: required where the model's is, else empty by default."""
     if Registration._meta.get_field(name).blank:
@@ -84,7 +106,14 @@ class GroupContact:
 
 
 def lock_cohort(cohort_id: int) -> Cohort:
-    return Cohort.objects.select_for_update().get(pk=cohort_id)
+    """The cohort, locked for the rest of the transaction: every writer of its seats takes
+    this lock before it counts them (`core.locking`: raises LockTimeout when busy)."""
+    return lock_object(Cohort, cohort_id)
+
+
+def lock_cohorts(cohort_ids: Iterable[int]) -> None:
+    """Lock several cohorts, in the one order every writer uses (by id)."""
+    lock_rows(Cohort, cohort_ids)
 
 
 def seat_counts(cohort: Cohort) -> tuple[int, int]:
@@ -194,8 +223,16 @@ def save_registrations(registrations: list[Registration]) -> None:
                 registration.code = new_code()
 
 
-def cancel_registration(registration: Registration, *, by_staff: bool = False) -> list[int]:
+def cancel_registration(registration: Registration, *, by: User | None = None) -> list[int]:
     """Cancel an active registration, free its seat and promote the next in line.
+
+    `by` is the member of staff who cancels, or None for the trainee through their private
+    link; a trainee may cancel only until the cohort begins, staff at any time.
+
+    1. In one transaction: lock the cohort, read the registration again and refuse one that is
+       no longer active (InvalidTransition).
+    2. Mark it cancelled and log `bookings.registration.cancel`.
+    3. A freed seat goes to the waiting list at once (`promote_waitlisted`).
 
     Returns the ids of the registrations promoted from the waiting list.
     """
@@ -204,37 +241,56 @@ def cancel_registration(registration: Registration, *, by_staff: bool = False) -
         registration = Registration.objects.get(pk=registration.pk)
         if not registration.is_active:
             raise InvalidTransition()
-        if not by_staff and cohort.starts_on <= timezone.localdate():
+        if by is None and cohort.starts_on <= timezone.localdate():
             raise InvalidTransition(
                 _("The cohort has begun; please ask the academy's staff to cancel.")
             )
         freed = registration.status in Registration.SEAT_STATUSES
+        now = timezone.now()
         registration.status = Status.CANCELLED
-        registration.cancelled_at = timezone.now()
+        registration.cancelled_at = now
         registration.save(update_fields=["status", "cancelled_at", "updated_at"])
+        log(registration, "bookings.registration.cancel", user=by, timestamp=now)
         notify_after_commit([registration], Notice.CANCELLED)
-        return promote_waitlisted(cohort) if freed else []
+        return promote_waitlisted(cohort, by=by) if freed else []
 
 
-def approve_registrations(registration_ids: Sequence[int]) -> int:
-    """Confirm pending registrations; their seats were held since they registered."""
+def approve_registrations(registration_ids: Sequence[int], *, by: User | None) -> int:
+    """Confirm pending registrations; their seats were held since they registered.
+
+    The cohorts are locked, as every writer of their registrations does, so a registration
+    cannot be approved while it is being rejected or cancelled. Registrations that are no
+    longer pending are left as they are. Each approval is logged
+    (`bookings.registration.approve`). Returns how many were approved.
+    """
     with transaction.atomic():
+        lock_cohorts(
+            Registration.objects.filter(pk__in=registration_ids).values_list("cohort_id", flat=True)
+        )
         pending = list(
-            Registration.objects.select_for_update().filter(
-                pk__in=registration_ids, status=Status.PENDING
+            Registration.objects.filter(pk__in=registration_ids, status=Status.PENDING).order_by(
+                "pk"
             )
         )
         now = timezone.now()
         for registration in pending:
             registration.status = Status.CONFIRMED
             registration.decided_at = now
-        Registration.objects.bulk_update(pending, ["status", "decided_at"])
+            registration.updated_at = now
+        Registration.objects.bulk_update(pending, ["status", "decided_at", "updated_at"])
+        for registration in pending:
+            log(registration, "bookings.registration.approve", user=by, timestamp=now)
         notify_after_commit(pending, Notice.CONFIRMED)
     return len(pending)
 
 
-def reject_registrations(registration_ids: Sequence[int]) -> int:
-    """Turn pending registrations down, freeing their seats for the waiting list."""
+def reject_registrations(registration_ids: Sequence[int], *, by: User | None) -> int:
+    """Turn pending registrations down, freeing their seats for the waiting list.
+
+    One transaction per cohort, each with the cohort locked: reject its pending registrations
+    among these, log each (`bookings.registration.reject`) and promote the waiting list.
+    Returns how many were rejected.
+    """
     rejected = 0
     cohort_ids = sorted(
         set(
@@ -249,21 +305,28 @@ def reject_registrations(registration_ids: Sequence[int]) -> int:
             pending = list(
                 Registration.objects.filter(
                     pk__in=registration_ids, cohort=cohort, status=Status.PENDING
-                )
+                ).order_by("pk")
             )
             now = timezone.now()
             for registration in pending:
                 registration.status = Status.REJECTED
                 registration.decided_at = now
-            Registration.objects.bulk_update(pending, ["status", "decided_at"])
+                registration.updated_at = now
+            Registration.objects.bulk_update(pending, ["status", "decided_at", "updated_at"])
+            for registration in pending:
+                log(registration, "bookings.registration.reject", user=by, timestamp=now)
             notify_after_commit(pending, Notice.REJECTED)
-            promote_waitlisted(cohort)
+            promote_waitlisted(cohort, by=by)
             rejected += len(pending)
     return rejected
 
 
-def promote_waitlisted(cohort: Cohort) -> list[int]:
-    """Give free seats to the waiting list, first come first served. Needs the cohort locked."""
+def promote_waitlisted(cohort: Cohort, *, by: User | None) -> list[int]:
+    """Give free seats to the waiting list, first come first served. Needs the cohort locked.
+
+    `by` is whoever freed the seats (None for a trainee who cancelled); each promotion is
+    logged as `bookings.registration.promote` in the caller's transaction.
+    """
     seats_taken, _waiting = seat_counts(cohort)
     free = cohort.capacity - seats_taken
     if free <= 0:
@@ -278,9 +341,43 @@ def promote_waitlisted(cohort: Cohort) -> list[int]:
     for registration in promoted:
         registration.status = status
         registration.decided_at = now if status == Status.CONFIRMED else None
-    Registration.objects.bulk_update(promoted, ["status", "decided_at"])
+        registration.updated_at = now
+    Registration.objects.bulk_update(promoted, ["status", "decided_at", "updated_at"])
+    for registration in promoted:
+        log(registration, "bookings.registration.promote", user=by, timestamp=now)
     notify_after_commit(promoted, Notice.PROMOTED)
     return [registration.pk for registration in promoted]
+
+
+def update_cohort(cohort: Cohort, *, by: User | None) -> list[int]:
+    """Save staff's changes to a cohort without ever leaving more seats taken than seats.
+
+    1. In one transaction: lock the cohort and count the seats taken; a capacity below them
+       raises CapacityBelowSeatsTaken.
+    2. Save the cohort and log Wagtail's `wagtail.edit` (the admin's edit view leaves its
+       logging to this function) and, when the capacity changed, `bookings.cohort.capacity`
+       with the old and new number of seats.
+    3. Seats a larger capacity frees go to the waiting list at once (`promote_waitlisted`).
+
+    `cohort` carries the changes, unsaved. Returns the ids of the registrations promoted.
+    """
+    with transaction.atomic():
+        saved = lock_cohort(cohort.pk)
+        seats_taken, _waiting = seat_counts(saved)
+        if cohort.capacity < seats_taken:
+            raise CapacityBelowSeatsTaken(seats_taken)
+        now = timezone.now()
+        cohort.save()
+        log(cohort, "wagtail.edit", user=by, content_changed=True, timestamp=now)
+        if cohort.capacity != saved.capacity:
+            log(
+                cohort,
+                "bookings.cohort.capacity",
+                user=by,
+                timestamp=now,
+                data={"old": saved.capacity, "new": cohort.capacity},
+            )
+        return promote_waitlisted(cohort, by=by)
 
 
 def find_registration(*, phone: str, code: str) -> Registration | None:
@@ -291,8 +388,19 @@ def find_registration(*, phone: str, code: str) -> Registration | None:
     )
 
 
-def rotate_token(registration: Registration) -> Registration:
-    """Give the registration a new private token, revoking its old page and calendar links."""
-    registration.token = new_token()
-    registration.save(update_fields=["token", "updated_at"])
+def rotate_token(registration: Registration, *, by: User | None = None) -> Registration:
+    """Give the registration a new private token, revoking its old page and calendar links.
+
+    `by` is None when the trainee resets their own link. Logged as
+    `bookings.registration.reset_link`, without either token.
+    """
+    with transaction.atomic():
+        registration.token = new_token()
+        registration.save(update_fields=["token", "updated_at"])
+        log(
+            registration,
+            "bookings.registration.reset_link",
+            user=by,
+            timestamp=registration.updated_at,
+        )
     return registration

@@ -5,29 +5,38 @@ A room belongs to its place: the session's training base, or the academy itself 
 session has none. Two sessions share a room only at the same place and under the same name, so
 "二楼会议室" at one base is not "二楼会议室" at another base or in the academy's building.
 
-Locking follows pretix's rules, as `bookings.services.registrations` does for seats: lock
+Locking follows pretix's rules through `core.locking`, as `bookings.services.registrations`
+does for seats: lock
 everything a session books (its lecturers' and base's rows, its room at its place), once per
 transaction and as late as possible but before looking for clashes again. Every writer takes the
 locks in one order (the session, then lecturers by id, the base, the room), so two writers never
 wait on each other in a circle. Cancelling frees what a session booked and locks nothing else.
 On SQLite, `transaction_mode: IMMEDIATE` makes the transaction itself the lock and
 `select_for_update` does nothing.
+
+Cancelling and restoring take the acting user (`by`) and write their audit entries in their
+transactions. Creating and editing a session are logged by Wagtail's own create and edit
+actions, in the admin's transaction around `schedule_session`.
 """
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Trim
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from wagtail.actions.delete import DeleteAction
+from wagtail.log_actions import log
 
 from bases.models import TrainingBasePage
+from core.locking import lock_key, lock_object, lock_rows
+from core.models import User
 from lecturers.models import LecturerPage
 
-from ..models import Session
+from ..models import Cohort, Session
 from ..selectors import session_queryset
 
 # First key of the PostgreSQL advisory locks that stand for rooms, which have no row to lock.
@@ -55,6 +64,19 @@ class NotCancelled(SchedulingError):
 
     def __init__(self):
         super().__init__([_("This session is not cancelled.")])
+
+
+class DeleteRefused(SchedulingError):
+    """One sentence for each cohort or session that people still count on."""
+
+    code = "delete_refused"
+
+
+class AlreadyCancelled(SchedulingError):
+    code = "already_cancelled"
+
+    def __init__(self):
+        super().__init__([_("This session was already cancelled.")])
 
 
 def session_conflicts(
@@ -161,30 +183,13 @@ def lock_places(*, lecturer_ids: Iterable[int], base_id: int | None, room: str) 
     place (`base_id`, or none for the academy) and its name stands for it, so writers of rooms
     with the same name at different places do not queue behind each other.
     """
-    lecturer_ids = sorted(set(lecturer_ids))
-    if lecturer_ids:
-        list(
-            LecturerPage.objects.select_for_update(no_key=True, of=("self",))
-            .filter(pk__in=lecturer_ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+    lock_rows(LecturerPage.objects.all(), lecturer_ids, no_key=True, of=("self",))
     if base_id:
-        list(
-            TrainingBasePage.objects.select_for_update(no_key=True, of=("self",))
-            .filter(pk=base_id)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        lock_rows(TrainingBasePage.objects.all(), [base_id], no_key=True, of=("self",))
     room = (room or "").strip()
-    if room and connection.vendor == "postgresql":
-        # A base's id has no colon, so the key names one place and one room; two rooms whose
-        # keys hash alike only queue behind each other.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
-                [ROOM_LOCK_SPACE, f"{base_id or ''}:{room}"],
-            )
+    if room:
+        # A base's id has no colon, so the key names one place and one room.
+        lock_key(ROOM_LOCK_SPACE, f"{base_id or ''}:{room}")
 
 
 def check_bookable(session: Session, *, lecturer_ids: list[int]) -> None:
@@ -204,6 +209,7 @@ def schedule_session(
     session: Session,
     *,
     lecturers: Iterable[LecturerPage],
+    by: User | None,
     lock: bool = True,
     after_check: Callable[[], None] | None = None,
 ) -> Session:
@@ -214,7 +220,8 @@ def schedule_session(
        and room (`lock_places`).
     2. Look again for scheduled sessions at the same time that share any of them, now that no
        other writer can add one; raise DoubleBooking, a sentence per clash, if there are any.
-    3. Save the session and set its lecturers.
+    3. Save the session and set its lecturers, and log Wagtail's own `wagtail.create` or
+       `wagtail.edit` for `by` (the admin's views leave the logging to this function).
 
     A cancelled session books nothing and is saved without the check. `lock=False` and
     `after_check` exist for the control test that shows the race the locks prevent; nothing
@@ -222,28 +229,51 @@ def schedule_session(
     """
     lecturers = list(lecturers)
     lecturer_ids = [lecturer.pk for lecturer in lecturers]
+    action = "wagtail.edit" if session.pk else "wagtail.create"
     with transaction.atomic():
         if not session.is_cancelled:
             if lock:
                 if session.pk:
-                    list(Session.objects.select_for_update().filter(pk=session.pk).values("pk"))
+                    lock_rows(Session, [session.pk])
                 lock_places(lecturer_ids=lecturer_ids, base_id=session.base_id, room=session.room)
             check_bookable(session, lecturer_ids=lecturer_ids)
             if after_check:
                 after_check()
         session.save()
         session.lecturers.set(lecturers)
+        log(session, action, user=by, content_changed=True)
     return session
 
 
-def restore_session(session_id: int) -> Session:
+def cancel_session(session_id: int, *, by: User | None) -> Session:
+    """Take a session off the timetable: it stays in timetables and calendar feeds, marked
+    cancelled, and frees its lecturers, base and room.
+
+    With the session's row locked (nothing else: freeing locks nothing), raises
+    AlreadyCancelled, or sets `cancelled_at`, raises `sequence` for calendar feeds and logs
+    `bookings.session.cancel`.
+    """
+    with transaction.atomic():
+        session = lock_object(Session, session_id)
+        if session.is_cancelled:
+            raise AlreadyCancelled()
+        now = timezone.now()
+        session.cancelled_at = now
+        session.sequence += 1
+        session.save(update_fields=["cancelled_at", "sequence", "updated_at"])
+        log(session, "bookings.session.cancel", user=by, timestamp=now)
+    return session
+
+
+def restore_session(session_id: int, *, by: User | None) -> Session:
     """Put a cancelled session back on the timetable, unless that would double-book it.
 
     Locks as `schedule_session` does, then raises NotCancelled or DoubleBooking, or clears
-    `cancelled_at` and raises the session's `sequence` for calendar feeds.
+    `cancelled_at`, raises the session's `sequence` for calendar feeds and logs
+    `bookings.session.restore`.
     """
     with transaction.atomic():
-        session = Session.objects.select_for_update().get(pk=session_id)
+        session = lock_object(Session, session_id)
         if not session.is_cancelled:
             raise NotCancelled()
         lecturer_ids = list(session.lecturers.values_list("pk", flat=True))
@@ -252,4 +282,48 @@ def restore_session(session_id: int) -> Session:
         session.cancelled_at = None
         session.sequence += 1
         session.save(update_fields=["cancelled_at", "sequence", "updated_at"])
+        log(session, "bookings.session.restore", user=by)
     return session
+
+
+def session_delete_refusal(session: Session) -> str | None:
+    """Why the session cannot be deleted (people count on it), or None."""
+    if session.has_dependants():
+        return _(
+            "“%(session)s” cannot be deleted: its cohort has registrations. "
+            "Cancel the session instead, so trainees and calendars see it as cancelled."
+        ) % {"session": session.display_title}
+    return None
+
+
+def cohort_delete_refusal(cohort: Cohort) -> str | None:
+    """Why the cohort cannot be deleted (it has registrations or sessions), or None."""
+    if cohort.registrations.exists():
+        return _("“%(cohort)s” cannot be deleted: it has registrations.") % {"cohort": cohort}
+    if cohort.sessions.exists():
+        return _("“%(cohort)s” cannot be deleted: delete its sessions first.") % {"cohort": cohort}
+    return None
+
+
+def delete_refusal(item: Cohort | Session) -> str | None:
+    if isinstance(item, Cohort):
+        return cohort_delete_refusal(item)
+    return session_delete_refusal(item)
+
+
+def delete_timetable_items(items: Sequence[Cohort | Session], *, by: User | None) -> None:
+    """Delete cohorts or sessions, all of them or none: nothing anybody counts on is deleted.
+
+    With their cohorts locked, the lock every writer of a registration takes, no registration
+    can arrive between the check and the delete; any item refused raises DeleteRefused, a
+    sentence per item, and nothing is deleted. Each deletion is Wagtail's own delete action,
+    logged as `wagtail.delete` for `by`.
+    """
+    with transaction.atomic():
+        lock_rows(
+            Cohort, [item.pk if isinstance(item, Cohort) else item.cohort_id for item in items]
+        )
+        if refusals := [refusal for item in items if (refusal := delete_refusal(item))]:
+            raise DeleteRefused(refusals)
+        for item in items:
+            DeleteAction(item, user=by).execute(skip_permission_checks=True)

@@ -21,6 +21,7 @@ from bookings.services import (
     reject_registrations,
 )
 from core.sms import MemorySMSBackend
+from tests.factories import UserFactory
 
 from .factories import ApplicantFactory, CohortFactory, mobile, register_trainees
 
@@ -336,7 +337,7 @@ def test_reject_frees_the_seat_and_promotes_the_first_waitlisted(
     [pending, first, second] = register_trainees(cohort, 3)
 
     with django_capture_on_commit_callbacks(execute=True):
-        rejected = reject_registrations([pending.pk])
+        rejected = reject_registrations([pending.pk], by=None)
 
     assert rejected == 1
     assert statuses([pending, first, second]) == [
@@ -352,9 +353,9 @@ def test_reject_ignores_registrations_that_are_not_pending(cohort):
     cohort.requires_approval = True
     cohort.save()
     [pending] = register_trainees(cohort, 1)
-    approve_registrations([pending.pk])
+    approve_registrations([pending.pk], by=None)
 
-    rejected = reject_registrations([pending.pk])
+    rejected = reject_registrations([pending.pk], by=None)
 
     assert (rejected, statuses([pending])) == (0, [Status.CONFIRMED])
 
@@ -365,7 +366,7 @@ def test_approve_confirms_pending_registrations(cohort, django_capture_on_commit
     [pending, other] = register_trainees(cohort, 2)
 
     with django_capture_on_commit_callbacks(execute=True):
-        approved = approve_registrations([pending.pk])
+        approved = approve_registrations([pending.pk], by=None)
 
     assert approved == 1
     assert statuses([pending, other]) == [Status.CONFIRMED, Status.PENDING]
@@ -379,7 +380,7 @@ def test_approve_leaves_waitlisted_registrations_alone(cohort):
     cohort.save()
     [_pending, waiting] = register_trainees(cohort, 2)
 
-    approved = approve_registrations([waiting.pk])
+    approved = approve_registrations([waiting.pk], by=None)
 
     assert (approved, statuses([waiting])) == (0, [Status.WAITLISTED])
 
@@ -392,7 +393,7 @@ def test_cancel_refused_once_cancelled_or_rejected(cohort, end):
     if end == "cancelled":
         cancel_registration(registration)
     else:
-        reject_registrations([registration.pk])
+        reject_registrations([registration.pk], by=None)
     before = list(Registration.objects.values_list("pk", "status", "updated_at"))
 
     with translation.override("zh-hans"), pytest.raises(InvalidTransition) as refused:
@@ -417,7 +418,7 @@ def test_cancel_by_staff_allowed_once_the_cohort_has_begun(cohort):
     [registration] = register_trainees(cohort, 1)
     type(cohort).objects.filter(pk=cohort.pk).update(starts_on=timezone.localdate())
 
-    cancel_registration(registration, by_staff=True)
+    cancel_registration(registration, by=UserFactory(is_staff=True))
 
     assert statuses([registration]) == [Status.CANCELLED]
 

@@ -114,7 +114,7 @@ def test_concurrent_clashing_sessions_save_only_one(postgres, cohorts, place, sh
 
     def work(index: int) -> str:
         session, lecturers = clashing_session(cohorts[index], place, shared, f"讲座{index}")
-        schedule_session(session, lecturers=lecturers, after_check=after_check)
+        schedule_session(session, lecturers=lecturers, after_check=after_check, by=None)
         return "saved"
 
     results = run_together(2, work)
@@ -137,7 +137,7 @@ def test_concurrent_clashing_sessions_without_the_locks_both_save(postgres, coho
 
     def work(index: int) -> str:
         session, lecturers = clashing_session(cohorts[index], place, shared, f"讲座{index}")
-        schedule_session(session, lecturers=lecturers, lock=False, after_check=after_check)
+        schedule_session(session, lecturers=lecturers, lock=False, after_check=after_check, by=None)
         return "saved"
 
     results = run_together(2, work)
@@ -159,7 +159,7 @@ def test_same_named_room_at_another_place_does_not_wait(postgres, cohorts, place
     def work(index: int) -> str:
         if index == 0:
             session, _lecturers = clashing_session(cohorts[0], place, "room", "讲座0")
-            schedule_session(session, lecturers=[], after_check=after_check)
+            schedule_session(session, lecturers=[], after_check=after_check, by=None)
             return "saved"
         try:
             assert holding.wait(30)
@@ -169,7 +169,7 @@ def test_same_named_room_at_another_place_does_not_wait(postgres, cohorts, place
                 with connection.cursor() as cursor:
                     # Waiting for the academy's room would fail here instead of hanging.
                     cursor.execute("SET LOCAL lock_timeout = '5s'")
-                schedule_session(session, lecturers=[])
+                schedule_session(session, lecturers=[], by=None)
             return "saved"
         finally:
             done.set()
@@ -212,7 +212,7 @@ def test_admin_save_waiting_for_a_clashing_writer_gets_the_form_error(
     def work(index: int) -> str:
         if index == 0:
             session, lecturers = clashing_session(cohorts[0], place, "lecturer", "红色物业现场教学")
-            schedule_session(session, lecturers=lecturers, after_check=after_check)
+            schedule_session(session, lecturers=lecturers, after_check=after_check, by=None)
             return "saved"
         assert holding.wait(30)
         responses.append(client.post(f"{SESSIONS_URL}add/", form))
@@ -253,7 +253,8 @@ def attempt(job):
         room=job["room"],
     )
     try:
-        schedule_session(session, lecturers=LecturerPage.objects.filter(pk__in=job["lecturers"]))
+        lecturers = LecturerPage.objects.filter(pk__in=job["lecturers"])
+        schedule_session(session, lecturers=lecturers, by=None)
     except DoubleBooking as error:
         return type(error).__name__
     return "saved"

@@ -88,7 +88,9 @@ def new_session(cohort, *, hour=10, base=None, room="") -> Session:
 
 
 def test_schedule_session_saves_the_session_and_its_lecturers(cohort, lecturer):
-    session = schedule_session(new_session(cohort, room="学院302教室"), lecturers=[lecturer])
+    session = schedule_session(
+        new_session(cohort, room="学院302教室"), lecturers=[lecturer], by=None
+    )
 
     saved = Session.objects.get()
     assert saved.pk == session.pk
@@ -108,7 +110,7 @@ def test_schedule_session_refuses_a_double_booking(
     )
 
     with pytest.raises(DoubleBooking) as refusal:
-        schedule_session(session, lecturers=[lecturer] if shared == "lecturer" else [])
+        schedule_session(session, lecturers=[lecturer] if shared == "lecturer" else [], by=None)
 
     clash, shared_text = {
         "lecturer": (booked, "讲师 王教授"),
@@ -123,7 +125,7 @@ def test_schedule_session_refuses_the_same_room_at_the_same_base(cohort, booked_
     session = new_session(CohortFactory(programme=cohort.programme), base=base, room="二楼会议室")
 
     with pytest.raises(DoubleBooking) as refusal:
-        schedule_session(session, lecturers=[])
+        schedule_session(session, lecturers=[], by=None)
 
     assert refusal.value.messages == [
         refusal_text(booked_at_base, "实训基地 向阳街道党群服务中心、教室 二楼会议室")
@@ -136,7 +138,7 @@ def test_schedule_session_refuses_the_same_academy_room(cohort):
     session = new_session(CohortFactory(programme=cohort.programme), room="二楼会议室")
 
     with pytest.raises(DoubleBooking) as refusal:
-        schedule_session(session, lecturers=[])
+        schedule_session(session, lecturers=[], by=None)
 
     assert refusal.value.messages == [refusal_text(booked, "教室 二楼会议室")]
     assert list(Session.objects.values_list("pk", flat=True)) == [booked.pk]
@@ -158,7 +160,7 @@ def test_schedule_session_saves_a_room_of_the_same_name_at_another_place(
     other_base = TrainingBasePageFactory(title="只楚街道党群服务中心") if at_base else None
     session = new_session(CohortFactory(programme=cohort.programme), base=other_base, room=room)
 
-    schedule_session(session, lecturers=[])
+    schedule_session(session, lecturers=[], by=None)
 
     saved = Session.objects.get(pk=session.pk)
     assert (saved.base, saved.room) == (other_base, room)
@@ -171,7 +173,7 @@ def test_schedule_session_names_only_what_is_shared(cohort, booked_at_base, lect
     session = new_session(CohortFactory(programme=cohort.programme), room="二楼会议室")
 
     with pytest.raises(DoubleBooking) as refusal:
-        schedule_session(session, lecturers=[lecturer])
+        schedule_session(session, lecturers=[lecturer], by=None)
 
     assert refusal.value.messages == [refusal_text(booked_at_base, "讲师 王教授")]
 
@@ -179,7 +181,7 @@ def test_schedule_session_names_only_what_is_shared(cohort, booked_at_base, lect
 def test_schedule_session_lets_a_session_keep_its_own_place(booked, lecturer):
     booked.title = "党史专题报告（二）"
 
-    schedule_session(booked, lecturers=[lecturer])
+    schedule_session(booked, lecturers=[lecturer], by=None)
 
     assert Session.objects.get().title == "党史专题报告（二）"
 
@@ -188,7 +190,7 @@ def test_schedule_session_saves_a_cancelled_session_without_the_check(cohort, bo
     session = new_session(cohort, room=booked.room)
     session.cancelled_at = timezone.now()
 
-    schedule_session(session, lecturers=[lecturer])
+    schedule_session(session, lecturers=[lecturer], by=None)
 
     assert Session.objects.count() == 2
 
@@ -197,7 +199,7 @@ def test_restore_session_puts_it_back_and_bumps_sequence(booked):
     booked.cancelled_at = timezone.now()
     booked.save()
 
-    restore_session(booked.pk)
+    restore_session(booked.pk, by=None)
 
     restored = Session.objects.get()
     assert (restored.cancelled_at, restored.sequence) == (None, 1)
@@ -209,13 +211,13 @@ def test_restore_session_refuses_a_double_booking(cohort, booked, lecturer):
     make_session(cohort, starts_at=booked.starts_at, lecturers=[lecturer], room="")
 
     with pytest.raises(DoubleBooking):
-        restore_session(booked.pk)
+        restore_session(booked.pk, by=None)
 
     assert Session.objects.get(pk=booked.pk).cancelled_at is not None
 
 
 def test_restore_session_refuses_a_scheduled_session(booked):
     with pytest.raises(NotCancelled) as refusal:
-        restore_session(booked.pk)
+        restore_session(booked.pk, by=None)
 
     assert refusal.value.messages == ["该课次未被取消。"]
