@@ -1,16 +1,13 @@
 """Pieces the training admin screens share."""
 
-from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.functional import cached_property
-from django.views.generic import View
-from wagtail.admin.utils import get_valid_next_url_from_request
-from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.base import BaseOperationView, WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 
 
-class ConfirmActionView(PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTemplateMixin, View):
-    """A confirmation page for an action on one object (GET), and the action itself (POST)."""
+class ConfirmActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, BaseOperationView):
+    """Wagtail's operation view (the action on POST, then back to `next` or the listing) with a
+    confirmation page on GET. `perform_operation` calls a service and says how it went."""
 
     permission_required = "change"
     template_name = "bookings/admin/confirm_action.html"
@@ -26,9 +23,8 @@ class ConfirmActionView(PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTem
     def get_breadcrumbs_items(self):
         return []
 
-    @cached_property
-    def next_url(self) -> str:
-        return get_valid_next_url_from_request(self.request) or reverse(self.index_url_name)
+    def get_success_url(self) -> str:
+        return self.next_url or reverse(self.index_url_name)
 
     def get_confirmation_message(self) -> str:
         return self.confirmation_message
@@ -37,7 +33,7 @@ class ConfirmActionView(PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTem
         context = super().get_context_data(**kwargs)
         context.update(
             object=self.object,
-            next_url=self.next_url,
+            next_url=self.get_success_url(),
             confirmation_message=self.get_confirmation_message(),
         )
         return context
@@ -45,9 +41,5 @@ class ConfirmActionView(PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTem
     def get(self, request, *args, **kwargs):
         return self.render_to_response(self.get_context_data())
 
-    def post(self, request, *args, **kwargs):
-        self.perform()
-        return redirect(self.next_url)
-
-    def perform(self) -> None:
+    def perform_operation(self) -> None:
         raise NotImplementedError

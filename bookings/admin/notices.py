@@ -347,10 +347,10 @@ class ResendNoticeView(ConfirmActionView):
     def get(self, request, *args, **kwargs):
         if refusal := self.refusal():
             messages.error(request, refusal)
-            return redirect(self.next_url)
+            return redirect(self.get_success_url())
         return super().get(request, *args, **kwargs)
 
-    def perform(self):
+    def perform_operation(self):
         if refusal := self.refusal():
             messages.error(self.request, refusal)
             return

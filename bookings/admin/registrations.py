@@ -132,7 +132,7 @@ class RegistrationCancelView(ConfirmActionView):
             "the next trainee on the waiting list."
         ) % {"name": self.object.name, "code": self.object.code, "cohort": self.object.cohort}
 
-    def perform(self):
+    def perform_operation(self):
         try:
             promoted = cancel_registration(self.object, by=self.request.user)
         except (BookingError, LockTimeout) as error:

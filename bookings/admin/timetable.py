@@ -273,7 +273,7 @@ class CohortViewSet(SnippetViewSet):
         "capacity",
         Column("seats_taken", label=gettext_lazy("Seats taken"), sort_key="seats_taken"),
         Column("waitlisted", label=gettext_lazy("Waiting list"), sort_key="waitlisted"),
-        BooleanColumn("registration_open", label=gettext_lazy("Registration open")),
+        BooleanColumn("accepts_registrations", label=gettext_lazy("Registration open")),
         Column("status_label", label=gettext_lazy("Status")),
         CohortLinksColumn("links", label=gettext_lazy("Timetable and registrations")),
     ]
@@ -539,7 +539,7 @@ class SessionCancelView(ConfirmActionView):
             "cancelled. You can restore it later."
         ) % {"session": self.object.display_title, "time": format_session_time(self.object)}
 
-    def perform(self):
+    def perform_operation(self):
         try:
             session = cancel_session(self.object.pk, by=self.request.user)
         except AlreadyCancelled as refusal:
@@ -566,7 +566,7 @@ class SessionRestoreView(ConfirmActionView):
             "time": format_session_time(self.object),
         }
 
-    def perform(self):
+    def perform_operation(self):
         try:
             session = restore_session(self.object.pk, by=self.request.user)
         except SchedulingError as refusal:

@@ -110,9 +110,6 @@ class Cohort(models.Model):
         at = at or timezone.now()
         return self.registration_opens_at <= at < self.registration_closes_at
 
-    # The name the cohorts admin's column still uses.
-    registration_open = accepts_registrations
-
     def registration_not_yet_open(self, at=None) -> bool:
         """Whether `at` (now by default) is before the registration window opens."""
         return (at or timezone.now()) < self.registration_opens_at

@@ -87,10 +87,10 @@ def test_cohort_registration_open_includes_the_opening_and_excludes_the_closing(
     cohort = CohortFactory(programme=programme)
 
     assert [
-        cohort.registration_open(cohort.registration_opens_at - datetime.timedelta(seconds=1)),
-        cohort.registration_open(cohort.registration_opens_at),
-        cohort.registration_open(cohort.registration_closes_at - datetime.timedelta(seconds=1)),
-        cohort.registration_open(cohort.registration_closes_at),
+        cohort.accepts_registrations(cohort.registration_opens_at - datetime.timedelta(seconds=1)),
+        cohort.accepts_registrations(cohort.registration_opens_at),
+        cohort.accepts_registrations(cohort.registration_closes_at - datetime.timedelta(seconds=1)),
+        cohort.accepts_registrations(cohort.registration_closes_at),
     ] == [False, True, True, False]
 
 
