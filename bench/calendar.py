@@ -7,7 +7,7 @@ sessions at 20 bases with coordinates, two lecturers each), and times, each as t
 * the feed view through Django's test client (middleware, queries, writing, ETag), with the
   calendar cache made stale before every request: the figure the ≤ 100 ms target is about;
 * building the calendar and serialising it with icalendar, on the fetched sessions
-  (`bookings.calendars.build_calendar(...).to_ical()`): the view less its queries and HTTP;
+  (`bookings.calendars.build.build_calendar(...).to_ical()`): the view less its queries and HTTP;
 * icalendar alone serialising the same, already built calendar (`Calendar.to_ical()`): the
   floor no feed built with icalendar can go under.
 
@@ -149,7 +149,7 @@ def main() -> None:
         from django.urls import reverse
         from django.utils import translation
 
-        from bookings import calendars
+        from bookings.calendars import build as calendars
         from core.cache import CALENDAR_GENERATION_KEY, bump_generation
 
         cohort = seed(options.events)
