@@ -15,7 +15,8 @@ On SQLite, `transaction_mode: IMMEDIATE` makes the transaction itself the lock (
 for any other writer), `select_for_update` does nothing and there are no advisory locks.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
@@ -59,8 +60,22 @@ def _set_lock_timeout(connection) -> None:
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{milliseconds}ms"])
 
 
-def _is_lock_timeout(error: OperationalError) -> bool:
-    return getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE
+@contextmanager
+def _busy_after_timeout(connection) -> Iterator[None]:
+    """Set the lock timeout, and turn PostgreSQL's lock_not_available into LockTimeout."""
+    _set_lock_timeout(connection)
+    try:
+        yield
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise LockTimeout() from error
+        raise
+
+
+def _queryset(model_or_queryset: type[Model] | QuerySet) -> QuerySet:
+    if isinstance(model_or_queryset, QuerySet):
+        return model_or_queryset
+    return model_or_queryset._default_manager.all()
 
 
 def lock_rows(
@@ -75,28 +90,18 @@ def lock_rows(
     `no_key` locks `FOR NO KEY UPDATE`, which rows that merely refer to the locked one do not
     wait for; `of` names the tables to lock in a query over inherited models (`("self",)`).
     """
-    queryset = (
-        model_or_queryset
-        if isinstance(model_or_queryset, QuerySet)
-        else model_or_queryset._default_manager.all()
-    )
+    queryset = _queryset(model_or_queryset)
     connection = _connection(queryset.db)
     ids = sorted(set(ids))
     if not ids:
         return []
-    _set_lock_timeout(connection)
-    locking = (
-        queryset.select_for_update(no_key=no_key, of=of)
-        .filter(pk__in=ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    try:
-        return list(locking)
-    except OperationalError as error:
-        if _is_lock_timeout(error):
-            raise LockTimeout() from error
-        raise
+    with _busy_after_timeout(connection):
+        return list(
+            queryset.select_for_update(no_key=no_key, of=of)
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
 
 def lock_object(model_or_queryset: type[Model] | QuerySet, pk: int) -> Model:
@@ -104,19 +109,9 @@ def lock_object(model_or_queryset: type[Model] | QuerySet, pk: int) -> Model:
 
     Raises the model's DoesNotExist when there is no such row.
     """
-    queryset = (
-        model_or_queryset
-        if isinstance(model_or_queryset, QuerySet)
-        else model_or_queryset._default_manager.all()
-    )
-    connection = _connection(queryset.db)
-    _set_lock_timeout(connection)
-    try:
+    queryset = _queryset(model_or_queryset)
+    with _busy_after_timeout(_connection(queryset.db)):
         return queryset.select_for_update().get(pk=pk)
-    except OperationalError as error:
-        if _is_lock_timeout(error):
-            raise LockTimeout() from error
-        raise
 
 
 def lock_key(space: int, key: str, *, using: str | None = None) -> None:
@@ -126,11 +121,5 @@ def lock_key(space: int, key: str, *, using: str | None = None) -> None:
     connection = _connection(using or DEFAULT_DB_ALIAS)
     if connection.vendor != "postgresql":
         return
-    _set_lock_timeout(connection)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [space, key])
-    except OperationalError as error:
-        if _is_lock_timeout(error):
-            raise LockTimeout() from error
-        raise
+    with _busy_after_timeout(connection), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [space, key])

@@ -255,6 +255,22 @@ def cancel_registration(registration: Registration, *, by: User | None = None) -
         return promote_waitlisted(cohort, by=by) if freed else []
 
 
+def set_status(
+    registrations: list[Registration], status: str, *, action: str, by: User | None
+) -> None:
+    """Give registrations a new status in one UPDATE (decided now when confirmed or turned
+    down, `updated_at` kept true) and log `action` for each, in the caller's transaction."""
+    now = timezone.now()
+    decided_at = None if status == Status.PENDING else now
+    for registration in registrations:
+        registration.status = status
+        registration.decided_at = decided_at
+        registration.updated_at = now
+    Registration.objects.bulk_update(registrations, ["status", "decided_at", "updated_at"])
+    for registration in registrations:
+        log(registration, action, user=by, timestamp=now)
+
+
 def approve_registrations(registration_ids: Sequence[int], *, by: User | None) -> int:
     """Confirm pending registrations; their seats were held since they registered.
 
@@ -272,14 +288,7 @@ def approve_registrations(registration_ids: Sequence[int], *, by: User | None) -
                 "pk"
             )
         )
-        now = timezone.now()
-        for registration in pending:
-            registration.status = Status.CONFIRMED
-            registration.decided_at = now
-            registration.updated_at = now
-        Registration.objects.bulk_update(pending, ["status", "decided_at", "updated_at"])
-        for registration in pending:
-            log(registration, "bookings.registration.approve", user=by, timestamp=now)
+        set_status(pending, Status.CONFIRMED, action="bookings.registration.approve", by=by)
         notify_after_commit(pending, Notice.CONFIRMED)
     return len(pending)
 
@@ -307,14 +316,7 @@ def reject_registrations(registration_ids: Sequence[int], *, by: User | None) ->
                     pk__in=registration_ids, cohort=cohort, status=Status.PENDING
                 ).order_by("pk")
             )
-            now = timezone.now()
-            for registration in pending:
-                registration.status = Status.REJECTED
-                registration.decided_at = now
-                registration.updated_at = now
-            Registration.objects.bulk_update(pending, ["status", "decided_at", "updated_at"])
-            for registration in pending:
-                log(registration, "bookings.registration.reject", user=by, timestamp=now)
+            set_status(pending, Status.REJECTED, action="bookings.registration.reject", by=by)
             notify_after_commit(pending, Notice.REJECTED)
             promote_waitlisted(cohort, by=by)
             rejected += len(pending)
@@ -337,14 +339,7 @@ def promote_waitlisted(cohort: Cohort, *, by: User | None) -> list[int]:
         )[:free]
     )
     status = Status.PENDING if cohort.requires_approval else Status.CONFIRMED
-    now = timezone.now()
-    for registration in promoted:
-        registration.status = status
-        registration.decided_at = now if status == Status.CONFIRMED else None
-        registration.updated_at = now
-    Registration.objects.bulk_update(promoted, ["status", "decided_at", "updated_at"])
-    for registration in promoted:
-        log(registration, "bookings.registration.promote", user=by, timestamp=now)
+    set_status(promoted, status, action="bookings.registration.promote", by=by)
     notify_after_commit(promoted, Notice.PROMOTED)
     return [registration.pk for registration in promoted]
 

@@ -5,18 +5,18 @@ A room belongs to its place: the session's training base, or the academy itself 
 session has none. Two sessions share a room only at the same place and under the same name, so
 "二楼会议室" at one base is not "二楼会议室" at another base or in the academy's building.
 
-Locking follows pretix's rules through `core.locking`, as `bookings.services.registrations`
-does for seats: lock
-everything a session books (its lecturers' and base's rows, its room at its place), once per
-transaction and as late as possible but before looking for clashes again. Every writer takes the
-locks in one order (the session, then lecturers by id, the base, the room), so two writers never
-wait on each other in a circle. Cancelling frees what a session booked and locks nothing else.
-On SQLite, `transaction_mode: IMMEDIATE` makes the transaction itself the lock and
-`select_for_update` does nothing.
+Locking follows pretix's rules through `core.locking`, as `bookings.services.registrations` does
+for seats: lock everything a session books (its lecturers' and base's rows, its room at its
+place), once per transaction and as late as possible but before looking for clashes again. Every
+writer takes the locks in one order (the session, then lecturers by id, the base, the room), so
+two writers never wait on each other in a circle. Cancelling frees what a session booked and
+locks nothing else. On SQLite, `transaction_mode: IMMEDIATE` makes the transaction itself the
+lock and `select_for_update` does nothing.
 
-Cancelling and restoring take the acting user (`by`) and write their audit entries in their
-transactions. Creating and editing a session are logged by Wagtail's own create and edit
-actions, in the admin's transaction around `schedule_session`.
+Every writer takes the acting user (`by`) and writes its audit entry in its transaction:
+`schedule_session` logs Wagtail's own `wagtail.create` or `wagtail.edit` (the admin's views
+leave that to it), cancelling and restoring their `bookings.session.*` actions, deleting
+Wagtail's `wagtail.delete`.
 """
 
 import datetime
@@ -38,6 +38,7 @@ from lecturers.models import LecturerPage
 
 from ..models import Cohort, Session
 from ..selectors import session_queryset
+from .registrations import lock_cohorts
 
 # First key of the PostgreSQL advisory locks that stand for rooms, which have no row to lock.
 ROOM_LOCK_SPACE = 1102
@@ -320,9 +321,7 @@ def delete_timetable_items(items: Sequence[Cohort | Session], *, by: User | None
     logged as `wagtail.delete` for `by`.
     """
     with transaction.atomic():
-        lock_rows(
-            Cohort, [item.pk if isinstance(item, Cohort) else item.cohort_id for item in items]
-        )
+        lock_cohorts(item.pk if isinstance(item, Cohort) else item.cohort_id for item in items)
         if refusals := [refusal for item in items if (refusal := delete_refusal(item))]:
             raise DeleteRefused(refusals)
         for item in items:
