@@ -72,6 +72,10 @@ def healthz(request):
     except Exception:
         logger.exception("health check: cache unreachable")
         status["cache_ok"] = False
+    else:
+        if not status["cache_ok"]:
+            # django-redis ignores the error (settings.redis_cache) and logs none.
+            logger.error("health check: the cache did not answer; pages are served uncached.")
     if not status["database_ok"]:
         status["status"] = "unavailable"
     elif not status["cache_ok"]:

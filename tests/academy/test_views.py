@@ -29,7 +29,7 @@ def test_healthz_ok(client, settings):
     }
 
 
-def test_healthz_degraded_when_cache_is_down(client, redis_down):
+def test_healthz_degraded_when_cache_is_down(client, redis_down, caplog):
     """The site serves without Redis: a load balancer must not take every worker out for it."""
     response = client.get("/healthz")
 
@@ -41,6 +41,13 @@ def test_healthz_degraded_when_cache_is_down(client, redis_down):
         "cache_ok": False,
         "status": "degraded",
     }
+    assert [(r.name, r.levelname, r.message) for r in caplog.records] == [
+        (
+            "core.views",
+            "ERROR",
+            "health check: the cache did not answer; pages are served uncached.",
+        )
+    ]
 
 
 def test_healthz_is_never_cached(client, django_assert_num_queries):
