@@ -451,6 +451,9 @@ def child_env(
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=database_url,
         REDIS_URL=args.redis_url,
+        # Without --redis-url each worker has a cache of its own, which production settings
+        # refuse unless told: the report says "locmem (per worker)".
+        ALLOW_PER_PROCESS_CACHE="" if args.redis_url else "1",
         MEDIA_ROOT=str(workdir / "media"),
         BENCH_STATIC_ROOT=str(workdir / "static"),
         BENCH_CACHE_KEY_PREFIX=f"bench-{name}-{secrets.token_hex(6)}",

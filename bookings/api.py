@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -196,6 +197,15 @@ class CohortViewSet(
 
     @extend_schema(
         request=RegistrationRequestSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Retry-After",
+                int,
+                OpenApiParameter.HEADER,
+                description=_("Seconds until the spent rate limit counts again."),
+                response=[429],
+            )
+        ],
         responses={
             201: RegistrationResultSerializer,
             400: BAD_REQUEST,
@@ -215,8 +225,10 @@ class CohortViewSet(
         cohort = self.get_object()
         if not isinstance(request.data, dict):
             raise exceptions.ParseError(_("Send a JSON object."))
-        if too_many_attempts(request, group="register", phone=str(request.data.get("phone", ""))):
-            raise TooManyRequests()
+        if wait := too_many_attempts(
+            request, group="register", phone=str(request.data.get("phone", ""))
+        ):
+            raise TooManyRequests(wait=wait)
         serializer = RegistrationRequestSerializer(
             data=request.data, context={"cohort": cohort, "request": request}
         )

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.locking import LockTimeout
-from core.ratelimit import too_many_attempts
+from core.ratelimit import retry_after, too_many_attempts
 
 from .forms import GroupContactForm, LookupForm, RegistrationForm, trainee_formset
 from .models import Cohort, Registration
@@ -46,9 +46,11 @@ def cohort_page(request, programme, cohort_id: int):
     """The cohort's dates, seats and day-by-day timetable, with the registration form."""
     cohort = get_cohort(programme, cohort_id)
     form = RegistrationForm(request.POST or None, cohort=cohort)
-    status = 200
+    status, wait = 200, 0
     if request.method == "POST":
-        if too_many_attempts(request, group="register", phone=request.POST.get("phone", "")):
+        if wait := too_many_attempts(
+            request, group="register", phone=request.POST.get("phone", "")
+        ):
             form.add_error(None, TOO_MANY)
             status = 429
         elif form.is_valid():
@@ -68,7 +70,9 @@ def cohort_page(request, programme, cohort_id: int):
         else:
             status = 400
     context = cohort_context(request, programme, cohort) | {"form": form}
-    return TemplateResponse(request, "bookings/cohort_page.html", context, status=status)
+    return TemplateResponse(
+        request, "bookings/cohort_page.html", context, status=status, headers=retry_after(wait)
+    )
 
 
 @never_cache
@@ -82,9 +86,9 @@ def group_registration_page(request, programme, cohort_id: int):
     data = request.POST if request.method == "POST" else None
     contact_form = GroupContactForm(data)
     formset = trainee_formset(cohort, data=data, size=size)
-    status = 200
+    status, wait = 200, 0
     if request.method == "POST":
-        if too_many_attempts(
+        if wait := too_many_attempts(
             request, group="register", phone=request.POST.get("contact_phone", "")
         ):
             contact_form.add_error(None, TOO_MANY)
@@ -113,7 +117,13 @@ def group_registration_page(request, programme, cohort_id: int):
         "contact_form": contact_form,
         "formset": formset,
     }
-    return TemplateResponse(request, "bookings/group_registration.html", context, status=status)
+    return TemplateResponse(
+        request,
+        "bookings/group_registration.html",
+        context,
+        status=status,
+        headers=retry_after(wait),
+    )
 
 
 def registration_by_token(token: str) -> Registration:
@@ -161,9 +171,9 @@ def reset_calendar_page(request, token: str):
 def lookup_page(request):
     """Find one's registration with the mobile number and the registration code."""
     form = LookupForm(request.POST or None)
-    status = 200
+    status, wait = 200, 0
     if request.method == "POST":
-        if too_many_attempts(request, group="lookup", phone=request.POST.get("phone", "")):
+        if wait := too_many_attempts(request, group="lookup", phone=request.POST.get("phone", "")):
             form.add_error(None, TOO_MANY)
             status = 429
         elif form.is_valid():
@@ -176,4 +186,6 @@ def lookup_page(request):
             status = 404
         else:
             status = 400
-    return TemplateResponse(request, "bookings/lookup.html", {"form": form}, status=status)
+    return TemplateResponse(
+        request, "bookings/lookup.html", {"form": form}, status=status, headers=retry_after(wait)
+    )

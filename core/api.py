@@ -24,9 +24,15 @@ class PayloadTooLarge(exceptions.APIException):
 
 
 class TooManyRequests(exceptions.APIException):
+    """A spent rate limit; DRF's exception handler sends `wait` (seconds) as Retry-After."""
+
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_detail = _("Too many attempts from this network or number. Please wait a few minutes.")
     default_code = "too_many_requests"
+
+    def __init__(self, detail=None, code=None, *, wait: int | None = None):
+        super().__init__(detail, code)
+        self.wait = wait
 
 
 class Busy(exceptions.APIException):

@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Academy data")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401
         from .sqlite import use_wal_after_migrate
 
         post_migrate.connect(use_wal_after_migrate, sender=self)

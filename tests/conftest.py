@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page, Site
 
 from academy.models import HomePage
+from academy.settings.base import redis_cache
 from bases.models import TrainingBaseIndexPage
 from core.models import AcademySettings, NewsIndexPage
 from courses.models import CourseIndexPage
@@ -101,3 +102,10 @@ def admin_client(client, db):
     """A client logged in as a superuser (pytest-django's own fixture, with our factory)."""
     client.force_login(SuperuserFactory(username="admin"))
     return client
+
+
+@pytest.fixture
+def redis_down(settings):
+    """Production's Redis cache and cached_db sessions, with Redis down: nothing listens there."""
+    settings.CACHES = {"default": redis_cache("redis://127.0.0.1:6390/0")}
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -127,16 +127,37 @@ LOCK_TIMEOUT_SECONDS = float(os.environ.get("LOCK_TIMEOUT_SECONDS", "5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 
+
+def redis_cache(url: str) -> dict:
+    """The cache shared by every worker (rate limits, pages, sessions), which may fail.
+
+    A Redis that does not answer is a cache miss, not an error: django-redis swallows the
+    exception (IGNORE_EXCEPTIONS), so pages render uncached, cached_db sessions read and write
+    the database, and rate limits let requests through (RATELIMIT_FAIL_OPEN). Each failed call
+    is not logged (DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS off: a page makes about twenty, a
+    traceback each); /healthz and core.ratelimit say it once. A Redis that hangs costs the
+    timeout on every call, so it is short: on a LAN Redis answers in a millisecond.
+    """
+    timeout = float(os.environ.get("REDIS_TIMEOUT_SECONDS", "0.25"))
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "academy",
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": timeout,
+            "SOCKET_TIMEOUT": timeout,
+            "IGNORE_EXCEPTIONS": True,
+        },
+    }
+
+
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False
+
+# Without Redis each process has its own cache: fine for one process (dev, tests), wrong for
+# several workers (production settings refuse it, core.checks reports it).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "academy",
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
-        }
-    }
+    CACHES = {"default": redis_cache(REDIS_URL)}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -222,6 +243,25 @@ SMS_BACKEND = os.environ.get("SMS_BACKEND", "core.sms.ConsoleSMSBackend")
 # Anti-automation on the registration form, the lookup and the API (django-ratelimit rates).
 BOOKINGS_RATE_PER_IP = os.environ.get("BOOKINGS_RATE_PER_IP", "30/m")
 BOOKINGS_RATE_PER_PHONE = os.environ.get("BOOKINGS_RATE_PER_PHONE", "10/h")
+# A cache that does not answer lets the attempt through (core.ratelimit logs an error) rather
+# than refuse every registration while Redis is down.
+RATELIMIT_FAIL_OPEN = True
+# Rate limits count per client address, which core.ratelimit.client_ip reads behind proxies.
+RATELIMIT_IP_META_KEY = "core.ratelimit.client_ip"
+
+
+def env_proxies(name: str) -> int:
+    """How many reverse proxies every request passes through (each appends to X-Forwarded-For)."""
+    value = os.environ.get(name, "0").strip() or "0"
+    if not value.isdigit():
+        raise ImproperlyConfigured(
+            f"{name} is the number of reverse proxies in front of the site (0, 1, 2...), "
+            f"not {value!r}."
+        )
+    return int(value)
+
+
+TRUSTED_PROXIES = env_proxies("TRUSTED_PROXIES")
 BOOKINGS_MAX_GROUP_SIZE = 30
 API_MAX_BODY_BYTES = 64 * 1024
 

@@ -20,6 +20,7 @@ def configured_backend(settings_module: str, tasks_backend: str | None):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": settings_module,
         "SECRET_KEY": "k7#Qz!m2Vx9@Lp4&Rt8^Wn1*Bc6(Hy3)Dj5_Fg0+Ks2=Ua7-Ze4%Xo9",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",  # production settings require one
     }
     environment.pop("TASKS_BACKEND", None)
     if tasks_backend is not None:
