@@ -116,7 +116,7 @@ class RegistrationRequestSerializer(serializers.ModelSerializer):
         typed = Registration.TRAINEE_INPUT.get(field_name)
         if typed:
             field_class = NormalisedCharField
-            kwargs["normalizer"] = typed.normalize
+            kwargs |= {"normalizer": typed.normalize, "pattern": typed.pattern}
             if typed.max_length:
                 kwargs["max_length"] = typed.max_length
         return field_class, kwargs

@@ -16,6 +16,7 @@ from core.validators import (
     ID_NUMBER_INPUT,
     MOBILE_INPUT,
     NAME_INPUT,
+    TEXT_INPUT,
     mask_id_number,
     mask_phone,
     validate_id_number,
@@ -88,8 +89,18 @@ class Registration(models.Model):
         "email",
         "id_number",
     )
-    # How forms and the API take the ones people type in more than one way.
-    TRAINEE_INPUT = {"name": NAME_INPUT, "phone": MOBILE_INPUT, "id_number": ID_NUMBER_INPUT}
+    # How forms and the API take what people type: names and free text with stray spaces,
+    # numbers with full-width digits, spaces, dashes and, for the mobile, a country prefix.
+    TRAINEE_INPUT = {
+        "name": NAME_INPUT,
+        "phone": MOBILE_INPUT,
+        "unit": NAME_INPUT,
+        "position": TEXT_INPUT,
+        "party_organisation": TEXT_INPUT,
+        "origin_province": TEXT_INPUT,
+        "origin_city": TEXT_INPUT,
+        "id_number": ID_NUMBER_INPUT,
+    }
 
     cohort = models.ForeignKey(
         "bookings.Cohort",
