@@ -6,6 +6,7 @@ from django.utils.translation import gettext_noop
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -101,10 +102,15 @@ class CohortDetailSerializer(CohortSerializer):
 gettext_noop("This field is required.")
 
 
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class ConsentField(serializers.BooleanField):
+    """The trainee's consent; the schema says what `validate_consent` holds: only true."""
+
+
 # One trainee's details, the fields `Registration.TRAINEE_FIELDS` names as the model declares
 # them, and their consent. (A comment, not a docstring: a docstring would be the schema's text.)
 class RegistrationRequestSerializer(serializers.ModelSerializer):
-    consent = serializers.BooleanField()
+    consent = ConsentField()
 
     class Meta:
         model = Registration

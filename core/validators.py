@@ -18,8 +18,14 @@ ID_CHECK_CHARS = "10X98765432"
 # What people put between digits, after NFKC has made full-width forms ASCII: spaces of every
 # kind, hyphens and dashes (a Chinese keyboard types "－" or "—" as readily as "-").
 SEPARATORS = re.compile(r"[\s\-‐‒–—―−]")
-# The same before NFKC, for the schema's patterns: what the API drops, as typed.
-TYPED_SEPARATOR = r"[\s\-‐‑‒–—―−﹣－]"
+# Python's whitespace (`\s` on a str, and what str.split() splits on) spelled out for the
+# schema's patterns: `\s` means other sets in ECMA and in the Rust engine schemathesis checks with.
+WHITESPACE = (
+    r"\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# Every character that NFKC makes one of SEPARATORS, and the digits the schema names: ASCII and
+# full-width (NFKC makes others ASCII too, circled and mathematical ones; the API takes them).
+TYPED_SEPARATOR = rf"[{WHITESPACE}\-‐‑‒–—―−⁻₋︱︲﹘﹣－]"
 TYPED_DIGIT = "[0-9０-９]"
 # A mainland mobile number, once its country prefix (+86, 0086 or 86) is gone. ASCII digits only:
 # `\d` on a str matches every script's digits, and no SMS reaches 136٥٥٥٩٩٩٩٩.
@@ -51,11 +57,11 @@ def normalize_name(value: str) -> str:
     return " ".join((value or "").split())
 
 
-# Schema patterns for the typed text the API accepts (Python's `re`, which schemathesis reads).
-# Text a database can store: no NUL, no lone surrogate (what JSON's "\ud800" decodes to).
-STORABLE_CHAR = r"[^\u0000\ud800-\udfff]"
-NAME_PATTERN = rf"^{STORABLE_CHAR}*[^\s\u0000\ud800-\udfff]{STORABLE_CHAR}*$"
-OPTIONAL_TEXT_PATTERN = rf"^{STORABLE_CHAR}+$"
+# Schema patterns for the typed text the API accepts, read alike by Python's `re`, ECMA and
+# Rust's regex. A database stores neither NUL nor a lone surrogate; the API refuses both, but
+# no pattern names surrogates (a JSON Schema string is made of Unicode scalar values).
+NAME_PATTERN = rf"^[^\u0000]*[^{WHITESPACE}\u0000][^\u0000]*$"
+OPTIONAL_TEXT_PATTERN = r"^[^\u0000]+$"
 _S = f"{TYPED_SEPARATOR}*"
 COUNTRY_PREFIX = rf"(?:(?:[+＋]|[0０]{_S}[0０]){_S})?[8８]{_S}[6６]"
 MOBILE_PATTERN = (

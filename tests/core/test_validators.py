@@ -1,7 +1,11 @@
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 
 from core.validators import (
+    TYPED_SEPARATOR,
+    WHITESPACE,
     credit_code_check_char,
     id_number_check_char,
     mask_id_number,
@@ -265,3 +269,28 @@ def test_mask_id_number_keeps_first_and_last_four(value, masked):
 )
 def test_normalize_name_makes_each_run_of_spaces_one_and_trims_the_ends(value, normalised):
     assert normalize_name(value) == normalised
+
+
+# The schema's patterns name what the normalisers take
+
+
+def every_character():
+    return (chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF)
+
+
+def test_whitespace_in_patterns_is_pythons_whitespace():
+    pattern = re.compile(f"[{WHITESPACE}]")
+
+    assert [
+        char for char in every_character() if bool(pattern.fullmatch(char)) != char.isspace()
+    ] == []
+
+
+def test_typed_separators_are_every_character_the_normaliser_drops():
+    pattern = re.compile(TYPED_SEPARATOR)
+
+    assert [
+        char
+        for char in every_character()
+        if bool(pattern.fullmatch(char)) != (normalize_digits(f"1{char}1") == "11")
+    ] == []
