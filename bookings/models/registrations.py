@@ -55,6 +55,11 @@ class RegistrationGroup(models.Model):
     def __str__(self):
         return f"{self.unit}（{self.contact_name}）"
 
+    def clean_fields(self, exclude=None):
+        # As Registration.clean_fields: the number the group form would store.
+        self.contact_phone = MOBILE_INPUT.normalize(self.contact_phone)
+        super().clean_fields(exclude=exclude)
+
 
 class Registration(models.Model):
     """One trainee's registration for a cohort; at most one active per phone and cohort."""
@@ -159,6 +164,13 @@ class Registration(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("bookings:registration", kwargs={"token": self.token})
+
+    def clean_fields(self, exclude=None):
+        # Normalised first, as the forms and the API do, so that a staff form or an import
+        # that validates the model stores the number they would.
+        for name, typed in self.TRAINEE_INPUT.items():
+            setattr(self, name, typed.normalize(getattr(self, name)))
+        super().clean_fields(exclude=exclude)
 
     @property
     def masked_phone(self) -> str:

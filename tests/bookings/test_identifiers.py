@@ -7,6 +7,7 @@ import re
 
 import jsonschema
 import pytest
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import ValidationError
 
 from bookings.api import RegistrationRequestSerializer
@@ -376,3 +377,47 @@ def test_schema_as_schemathesis_reads_it_accepts_what_the_api_accepts(request_sc
     )
 
     assert validator.is_valid(typed) == api_accepts(field, typed)
+
+
+# The model normalises too: what a staff form or an import validates is stored as forms store it
+
+
+def test_a_validated_registration_stores_the_typed_number_as_its_11_digits(cohort):
+    registration = Registration(
+        cohort=cohort,
+        status=Registration.Status.CONFIRMED,
+        code="ACDEFGHJ",
+        token="t" * 32,
+        name=" 欧阳　 修 ",
+        phone="+86 139-0000-0000",
+        unit="芝罘区向阳街道党工委",
+        id_number=valid_id_number(1).lower(),
+        consented_at=cohort.created_at,
+    )
+
+    registration.full_clean()
+
+    assert (registration.name, registration.phone, registration.id_number) == (
+        "欧阳 修",
+        NUMBER,
+        valid_id_number(1),
+    )
+
+
+def test_a_validated_registration_refuses_other_scripts_digits(cohort):
+    registration = Registration(cohort=cohort, phone=ARABIC_INDIC)
+
+    with pytest.raises(DjangoValidationError) as excinfo:
+        registration.clean_fields()
+
+    assert excinfo.value.message_dict["phone"] == [OTHER_DIGITS]
+
+
+def test_a_validated_group_stores_the_contacts_typed_number_as_its_11_digits(cohort):
+    group = RegistrationGroup(
+        cohort=cohort, unit="芝罘区", contact_name="王老师", contact_phone="0086 137 0000 9999"
+    )
+
+    group.full_clean()
+
+    assert group.contact_phone == "13700009999"
