@@ -7,6 +7,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -102,10 +103,15 @@ class CohortDetailSerializer(CohortSerializer):
 gettext_noop("This field is required.")
 
 
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class ConsentField(serializers.BooleanField):
+    """The trainee's consent; the schema says what `validate_consent` holds: only true."""
+
+
 # One trainee's details, the fields `Registration.TRAINEE_FIELDS` names as the model declares
 # them, and their consent. (A comment, not a docstring: a docstring would be the schema's text.)
 class RegistrationRequestSerializer(serializers.ModelSerializer):
-    consent = serializers.BooleanField()
+    consent = ConsentField()
 
     class Meta:
         model = Registration
@@ -117,7 +123,7 @@ class RegistrationRequestSerializer(serializers.ModelSerializer):
         typed = Registration.TRAINEE_INPUT.get(field_name)
         if typed:
             field_class = NormalisedCharField
-            kwargs["normalizer"] = typed.normalize
+            kwargs |= {"normalizer": typed.normalize, "pattern": typed.pattern}
             if typed.max_length:
                 kwargs["max_length"] = typed.max_length
         return field_class, kwargs

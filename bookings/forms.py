@@ -4,15 +4,16 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import NormalisedField
-from core.validators import MOBILE_INPUT, normalize_digits, validate_mobile
+from core.forms import NormalisedField, StorableTextMixin
+from core.validators import MOBILE_INPUT, NAME_INPUT, validate_mobile
 
 from .models import Registration
 from .services import Applicant, GroupContact
 
 
 class MobileField(NormalisedField):
-    """An 11-digit mainland mobile number; full-width digits, spaces and dashes are accepted."""
+    """An 11-digit mainland mobile number; full-width digits, spaces, dashes and a +86, 0086
+    or 86 prefix are accepted."""
 
     default_validators = [validate_mobile]
 
@@ -32,7 +33,7 @@ def trainee_formfield(db_field, **kwargs):
     return db_field.formfield(**kwargs)
 
 
-class TraineeForm(forms.ModelForm):
+class TraineeForm(StorableTextMixin, forms.ModelForm):
     """One trainee's details, as the cohort asks for them: the fields the model declares."""
 
     class Meta:
@@ -70,9 +71,11 @@ class RegistrationForm(TraineeForm):
     )
 
 
-class GroupContactForm(forms.Form):
-    unit = forms.CharField(label=_("Unit"), max_length=120)
-    contact_name = forms.CharField(label=_("Contact person"), max_length=40)
+class GroupContactForm(StorableTextMixin, forms.Form):
+    unit = NormalisedField(label=_("Unit"), max_length=120, normalizer=NAME_INPUT.normalize)
+    contact_name = NormalisedField(
+        label=_("Contact person"), max_length=40, normalizer=NAME_INPUT.normalize
+    )
     contact_phone = MobileField(label=_("Contact mobile"))
     consent = forms.BooleanField(
         label=_(
@@ -121,9 +124,6 @@ def trainee_formset(cohort, *, data=None, size: int = 3):
     return formset_class(data=data, prefix="trainee", form_kwargs={"cohort": cohort})
 
 
-class LookupForm(forms.Form):
+class LookupForm(StorableTextMixin, forms.Form):
     phone = MobileField(label=_("Mobile"))
-    code = forms.CharField(label=_("Registration code"), max_length=12)
-
-    def clean_code(self):
-        return normalize_digits(self.cleaned_data["code"])
+    code = NormalisedField(label=_("Registration code"), max_length=12)

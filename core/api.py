@@ -8,9 +8,13 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation.trans_real import parse_accept_lang_header
-from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.extensions import (
+    OpenApiSerializerExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import exceptions, serializers, status
+from rest_framework.fields import empty
 from rest_framework.views import exception_handler
 
 from .locking import LockTimeout
@@ -101,14 +105,41 @@ class AcceptLanguageMixin:
 class NormalisedCharField(serializers.CharField):
     """Text normalised before it is validated: by `normalizer`, digits by default (full-width
     digits and letters to ASCII, spaces and dashes removed). `core.forms.NormalisedField` does
-    the same for forms."""
+    the same for forms.
 
-    def __init__(self, *, normalizer=normalize_digits, **kwargs):
+    It takes a JSON string only (DRF's CharField takes numbers too), at most `max_length`
+    characters as typed, and text that normalises to nothing is blank. `pattern` describes
+    the typed text the field accepts, for the schema (NormalisedCharFieldSchema).
+    """
+
+    def __init__(self, *, normalizer=normalize_digits, pattern=None, **kwargs):
         self.normalizer = normalizer
+        self.pattern = pattern
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):
-        return self.normalizer(super().to_internal_value(data))
+    def run_validation(self, data=empty):
+        if isinstance(data, str):
+            if self.max_length is not None and len(data) > self.max_length:
+                self.fail("max_length", max_length=self.max_length)
+            data = self.normalizer(data)
+        elif data is not empty and data is not None:
+            self.fail("invalid")
+        return super().run_validation(data)
+
+
+class NormalisedCharFieldSchema(OpenApiSerializerFieldExtension):
+    """What NormalisedCharField accepts: a required one at least one character, and the typed
+    text its `pattern` describes (DRF's own mapping knows neither)."""
+
+    target_class = NormalisedCharField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if not self.target.allow_blank:
+            schema["minLength"] = 1
+        if self.target.pattern:
+            schema["pattern"] = self.target.pattern
+        return schema
 
 
 class ErrorSerializer(serializers.Serializer):

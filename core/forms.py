@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .validators import normalize_digits
+from .validators import normalize_digits, validate_no_surrogates
 
 
 class NormalisedField(forms.CharField):
@@ -16,3 +16,14 @@ class NormalisedField(forms.CharField):
 
     def to_python(self, value):
         return self.normalizer(super().to_python(value))
+
+
+class StorableTextMixin:
+    """A form whose text fields refuse what no database stores: Django's CharField refuses NUL
+    but lets a lone surrogate through to the save, a 500 (DRF's CharField refuses both)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.validators.append(validate_no_surrogates)

@@ -4,9 +4,10 @@ import ipaddress
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django_ratelimit.core import get_usage
 
-from core.validators import normalize_digits
+from core.validators import normalize_mobile, validate_mobile
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +53,18 @@ def too_many_attempts(request, *, group: str, phone: str = "") -> int:
 
     Returns 0 while both have room, else the seconds until the spent budget's window ends
     (django-ratelimit's fixed windows: the count starts again then), for Retry-After.
-    django-ratelimit keys the cache with a hash of the value, so no phone number is stored.
+    `phone` is as typed; its budget is keyed on the number it normalises to, so "+86 139…" and
+    "139…" share one. A phone that is no valid number has no budget of its own (validation
+    refuses it anyway) and counts against the IP's only: keying on whatever was sent would give
+    each made-up value a fresh budget and a cache entry. django-ratelimit keys the cache with
+    a hash of the value, so no phone number is stored.
     """
     if wait := spent(request, group=group, key="ip", rate=settings.BOOKINGS_RATE_PER_IP):
         return wait
-    phone = normalize_digits(phone or "")
-    if not phone:
+    phone = normalize_mobile(phone if isinstance(phone, str) else "")
+    try:
+        validate_mobile(phone)
+    except ValidationError:
         return 0
     return spent(
         request,

@@ -16,6 +16,7 @@ from core.validators import (
     ID_NUMBER_INPUT,
     MOBILE_INPUT,
     NAME_INPUT,
+    TEXT_INPUT,
     mask_id_number,
     mask_phone,
     validate_id_number,
@@ -54,6 +55,11 @@ class RegistrationGroup(models.Model):
     def __str__(self):
         return f"{self.unit}（{self.contact_name}）"
 
+    def clean_fields(self, exclude=None):
+        # As Registration.clean_fields: the number the group form would store.
+        self.contact_phone = MOBILE_INPUT.normalize(self.contact_phone)
+        super().clean_fields(exclude=exclude)
+
 
 class Registration(models.Model):
     """One trainee's registration for a cohort; at most one active per phone and cohort."""
@@ -88,8 +94,18 @@ class Registration(models.Model):
         "email",
         "id_number",
     )
-    # How forms and the API take the ones people type in more than one way.
-    TRAINEE_INPUT = {"name": NAME_INPUT, "phone": MOBILE_INPUT, "id_number": ID_NUMBER_INPUT}
+    # How forms and the API take what people type: names and free text with stray spaces,
+    # numbers with full-width digits, spaces, dashes and, for the mobile, a country prefix.
+    TRAINEE_INPUT = {
+        "name": NAME_INPUT,
+        "phone": MOBILE_INPUT,
+        "unit": NAME_INPUT,
+        "position": TEXT_INPUT,
+        "party_organisation": TEXT_INPUT,
+        "origin_province": TEXT_INPUT,
+        "origin_city": TEXT_INPUT,
+        "id_number": ID_NUMBER_INPUT,
+    }
 
     cohort = models.ForeignKey(
         "bookings.Cohort",
@@ -148,6 +164,13 @@ class Registration(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("bookings:registration", kwargs={"token": self.token})
+
+    def clean_fields(self, exclude=None):
+        # Normalised first, as the forms and the API do, so that a staff form or an import
+        # that validates the model stores the number they would.
+        for name, typed in self.TRAINEE_INPUT.items():
+            setattr(self, name, typed.normalize(getattr(self, name)))
+        super().clean_fields(exclude=exclude)
 
     @property
     def masked_phone(self) -> str:

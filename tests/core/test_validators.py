@@ -1,16 +1,22 @@
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 
 from core.validators import (
+    TYPED_SEPARATOR,
+    WHITESPACE,
     credit_code_check_char,
     id_number_check_char,
     mask_id_number,
     mask_phone,
     normalize_digits,
+    normalize_mobile,
     normalize_name,
     validate_credit_code,
     validate_id_number,
     validate_mobile,
+    validate_no_surrogates,
     validate_office_phone,
 )
 from tests.factories import valid_credit_code
@@ -94,7 +100,9 @@ def test_id_number_check_char_published_example():
         PUBLISHED_ID_NUMBER,
         "11010519491231002x",
         "１１０１０５１９４９１２３１００２Ｘ",
+        "１１０１０５１９４９１２３１００２ｘ",
         "110105 19491231 002X",
+        "110105-19491231-002x",
     ],
 )
 def test_validate_id_number_valid_forms_pass(value):
@@ -121,7 +129,39 @@ def test_validate_mobile_valid_forms_pass(value):
 
 
 @pytest.mark.parametrize(
-    "value", ["", "12812341234", "1381234123", "138123412345", "+8613812341234", "1381234123a"]
+    "value",
+    [
+        "+86 139 0000 0000",
+        "+86-139-0000-0000",
+        "0086-13900000000",
+        "0086 139 0000 0000",
+        "8613900000000",
+        "86 13900000000",
+        "１３９００００００００",
+        "＋８６ １３９－００００－００００",
+        "139—0000—0000",
+        "139\u30000000\u30000000",
+    ],
+)
+def test_normalize_mobile_takes_prefixes_full_width_digits_and_separators(value):
+    assert normalize_mobile(value) == "13900000000"
+    assert validate_mobile(value) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "12812341234",
+        "1381234123",
+        "138123412345",
+        "+8612812341234",
+        "+86139000000001",
+        "+13900000000",
+        "8713900000000",
+        "(+86)13900000000",
+        "1381234123a",
+    ],
 )
 def test_validate_mobile_bad_numbers_fail(value):
     assert error_code(validate_mobile, value) == "mobile_format"
@@ -150,6 +190,47 @@ def test_validate_office_phone_valid_forms_pass(value):
 )
 def test_validate_office_phone_bad_numbers_fail(value):
     assert error_code(validate_office_phone, value) == "phone_format"
+
+
+# Digits of other scripts: `\d` matched them and NFKC leaves them as they are.
+ARABIC_INDIC_MOBILE = "136٥٥٥٩٩٩٩٩"
+
+
+@pytest.mark.parametrize(
+    ("validator", "value"),
+    [
+        (validate_mobile, ARABIC_INDIC_MOBILE),
+        (validate_mobile, "१३९०००००००००"),  # Devanagari
+        (validate_mobile, "+86 136٥٥٥٩٩٩٩٩"),
+        (validate_id_number, PUBLISHED_ID_NUMBER[:10] + "٣١٠٠٢X"),
+        (validate_id_number, "১১০১০৫১৯৪৯১২৩১০০২X"),  # Bengali
+        (validate_credit_code, PUBLISHED_CREDIT_CODE[:5] + "٠١٠٠M000100Y43"),
+        (validate_office_phone, "0535-66٨٨123"),
+    ],
+)
+def test_validators_refuse_other_scripts_digits_with_their_own_message(validator, value):
+    with pytest.raises(ValidationError) as excinfo:
+        validator(value)
+
+    assert excinfo.value.code == "other_digits"
+    assert excinfo.value.messages == ["号码只能用数字0-9填写，请检查输入法。"]
+
+
+@pytest.mark.parametrize("value", ["张\ud800三", "\udfff", "a\udc00"])
+def test_validate_no_surrogates_refuses_a_lone_surrogate(value):
+    assert error_code(validate_no_surrogates, value) == "surrogate_characters_not_allowed"
+
+
+def test_validate_no_surrogates_says_which_character_in_chinese():
+    with pytest.raises(ValidationError) as excinfo:
+        validate_no_surrogates("张\ud800三")
+
+    assert excinfo.value.messages == ["含有无法保存的字符（U+D800），请删除后重新输入。"]
+
+
+@pytest.mark.parametrize("value", ["张三", "欧阳 修", "😀", "𠮷野家", ""])
+def test_validate_no_surrogates_passes_any_storable_text(value):
+    assert validate_no_surrogates(value) is None
 
 
 @pytest.mark.parametrize(
@@ -188,3 +269,28 @@ def test_mask_id_number_keeps_first_and_last_four(value, masked):
 )
 def test_normalize_name_makes_each_run_of_spaces_one_and_trims_the_ends(value, normalised):
     assert normalize_name(value) == normalised
+
+
+# The schema's patterns name what the normalisers take
+
+
+def every_character():
+    return (chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF)
+
+
+def test_whitespace_in_patterns_is_pythons_whitespace():
+    pattern = re.compile(f"[{WHITESPACE}]")
+
+    assert [
+        char for char in every_character() if bool(pattern.fullmatch(char)) != char.isspace()
+    ] == []
+
+
+def test_typed_separators_are_every_character_the_normaliser_drops():
+    pattern = re.compile(TYPED_SEPARATOR)
+
+    assert [
+        char
+        for char in every_character()
+        if bool(pattern.fullmatch(char)) != (normalize_digits(f"1{char}1") == "11")
+    ] == []
