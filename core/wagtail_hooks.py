@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from .exports import SafeSnippetIndexView
 from .models import District, Organisation, Topic
 
 
@@ -9,6 +10,7 @@ class OrganisationViewSet(SnippetViewSet):
     model = Organisation
     icon = "group"
     menu_label = _("Organisations")
+    index_view_class = SafeSnippetIndexView
     list_display = ["name", "kind", "district", "credit_code"]
     list_export = ["name", "kind", "district", "credit_code", "address", "contact_phone"]
     export_filename = "organisations"
