@@ -1,7 +1,9 @@
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from .cache import declare_page_query_params
 from .exports import SafeSnippetIndexView
 from .models import District, Organisation, Topic
 
@@ -43,3 +45,5 @@ class AcademyDataGroup(SnippetViewSetGroup):
 
 
 register_snippet(AcademyDataGroup)
+
+hooks.register("before_serve_page", declare_page_query_params)
