@@ -7,11 +7,10 @@ index, its lecturers' and its base's pages).
 
 A page is cached under its path and only the query parameters it reads, which each cached view
 declares (`query_params=`, or a Wagtail page's `cache_query_params`): `?utm_source=…`, `fbclid`
-or any made-up parameter shares the canonical entry instead of adding one per URL, and the view
-sees a request without them, so the page it renders (its pagination links, the language switch)
-carries no visitor's tracking parameters to the next. As Django's cache middleware learns a
-URL's Vary headers, the parameters a path's page declared are kept under the path, so a hit
-needs no routing.
+or any made-up parameter shares the canonical entry instead of adding one per URL, and the page
+stored there was rendered without them, so its links carry no visitor's tracking parameters to
+the next. As Django's cache middleware learns a URL's Vary headers, the parameters a path's
+page declared are kept under the path, so a hit needs no routing.
 """
 
 import hashlib
@@ -76,9 +75,9 @@ def declared_items(query: QueryDict, names: Iterable[str]) -> list[tuple[str, st
     return [(name, query[name]) for name in query if name in names and query[name]]
 
 
-def declare_query_params(request, names: Iterable[str]) -> None:
-    """Say which GET parameters the view serving `request` reads; it then sees only those."""
-    request.cache_query_params = names = tuple(sorted(set(names)))
+def keep_only(request, names: Iterable[str]) -> None:
+    """Show the view a request with only the declared parameters, so the page it renders (its
+    pagination links, the language switch) is the one every variant of the URL can share."""
     query = urlencode(declared_items(request.GET, names))
     request.GET = QueryDict(query)
     request.META["QUERY_STRING"] = query
@@ -88,7 +87,7 @@ def declare_page_query_params(page, request, serve_args, serve_kwargs) -> None:
     """Wagtail's `before_serve_page` hook: a page declares the parameters it reads in its
     `cache_query_params`; one that declares none reads none. Only for requests being cached."""
     if hasattr(request, "cache_query_params"):
-        declare_query_params(request, getattr(page, "cache_query_params", ()))
+        request.cache_query_params = tuple(getattr(page, "cache_query_params", ()))
 
 
 def entry_key(path_key: str, request, names: Iterable[str]) -> str:
@@ -101,8 +100,13 @@ def cache_anonymous_page(view=None, *, query_params: Iterable[str] | None = None
     """Serve anonymous GETs of a view from the cache; anyone logged in gets a fresh page.
 
     `query_params` are the GET parameters the view reads; None when the view declares them
-    itself with `declare_query_params` (Wagtail's serve: each page, in the hook above). A
-    response whose view declared nothing is not cached.
+    while it runs, in `request.cache_query_params` (Wagtail's serve: each page, in the hook
+    above). A response whose view declared nothing is not cached.
+
+    Until a path's page has declared its parameters, a request is served whole, as it came:
+    a page that is never cached (a form) keeps every parameter it reads. Once declared, the
+    others are dropped before the view runs. A page rendered from a query with undeclared
+    parameters is never stored: its links would carry them to every visitor.
     """
     if view is None:
         return partial(cache_anonymous_page, query_params=query_params)
@@ -114,21 +118,22 @@ def cache_anonymous_page(view=None, *, query_params: Iterable[str] | None = None
         path = hashlib.sha256(request.path.encode()).hexdigest()
         path_key = f"page:{current_generation()}:{get_language()}:{path}"
         params_key = f"{path_key}:params"
-        names = cache.get(params_key)
+        names = cache.get(params_key) if query_params is None else tuple(query_params)
         if names is not None:
             cached = cache.get(entry_key(path_key, request, names))
             if cached is not None:
                 return cached
-        request.cache_query_params = None
-        if query_params is not None:
-            declare_query_params(request, query_params)
+            keep_only(request, names)
+        request.cache_query_params = names
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         names = request.cache_query_params
         if names is not None and is_cacheable_response(request, response):
             patch_response_headers(response, cache_timeout=60)
-            entries = {params_key: names, entry_key(path_key, request, names): response}
+            entries = {params_key: names} if query_params is None else {}
+            if set(request.GET) <= set(names):
+                entries[entry_key(path_key, request, names)] = response
             cache.set_many(entries, settings.PAGE_CACHE_SECONDS)
         return response
 
