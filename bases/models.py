@@ -40,6 +40,7 @@ class TrainingBaseIndexPage(IndexPage):
     menu_label = _("Training bases")
 
     child_select_related = ("district", "photo")
+    cache_query_params = ("category", "district", "page")
     subpage_types = ["bases.TrainingBasePage"]
 
     class Meta:

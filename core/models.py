@@ -5,6 +5,7 @@ Nothing here knows a feature: the home page that gathers them all lives in `acad
 
 from django.apps import apps
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Prefetch
@@ -157,23 +158,31 @@ class IndexPageMixin:
     """
 
     child_select_related: tuple[str, ...] = ()
+    # The GET parameters the index reads, its filters and "page": the page cache keys on these
+    # alone (core.cache), so the helpers below refuse to read one left out.
+    cache_query_params: tuple[str, ...] = ("page",)
 
-    @staticmethod
-    def choice_param(request, name: str, choices: type[models.TextChoices]) -> str:
+    def query_param(self, request, name: str) -> str:
+        if name not in self.cache_query_params:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} reads ?{name}= but does not declare it in "
+                "cache_query_params: the page cache would serve one filter's page for another."
+            )
+        return request.GET.get(name, "")
+
+    def choice_param(self, request, name: str, choices: type[models.TextChoices]) -> str:
         """The filter's value from the query string, or "" when absent or unknown."""
-        value = request.GET.get(name, "")
+        value = self.query_param(request, name)
         return value if value in choices.values else ""
 
-    @staticmethod
-    def slug_param(request, name: str, objects):
+    def slug_param(self, request, name: str, objects):
         """The one of `objects` whose slug the query string names, or None."""
-        slug = request.GET.get(name)
+        slug = self.query_param(request, name)
         return next((item for item in objects if item.slug == slug), None)
 
-    @staticmethod
-    def paginate(request, queryset):
+    def paginate(self, request, queryset):
         """A page of the list; a bad number shows the first page, too large a one the last."""
-        return Paginator(queryset, INDEX_PAGE_SIZE).get_page(request.GET.get("page"))
+        return Paginator(queryset, INDEX_PAGE_SIZE).get_page(self.query_param(request, "page"))
 
     def route(self, request, path_components):
         if not path_components:
@@ -243,6 +252,7 @@ class NewsIndexPage(IndexPage):
     menu_label = _("News")
 
     child_select_related = ("image",)
+    cache_query_params = ("kind", "page")
     subpage_types = ["core.NewsPage"]
 
     class Meta:

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 SEARCH_PAGE_SIZE = 10
 
 
-@cache_anonymous_page
+@cache_anonymous_page(query_params=("q", "page"))
 def search(request):
     """Find courses, lecturers, bases and news by Chinese or English words."""
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]

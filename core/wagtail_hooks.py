@@ -1,7 +1,10 @@
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from .cache import declare_page_query_params
+from .exports import SafeSnippetIndexView
 from .models import District, Organisation, Topic
 
 
@@ -9,6 +12,7 @@ class OrganisationViewSet(SnippetViewSet):
     model = Organisation
     icon = "group"
     menu_label = _("Organisations")
+    index_view_class = SafeSnippetIndexView
     list_display = ["name", "kind", "district", "credit_code"]
     list_export = ["name", "kind", "district", "credit_code", "address", "contact_phone"]
     export_filename = "organisations"
@@ -41,3 +45,5 @@ class AcademyDataGroup(SnippetViewSetGroup):
 
 
 register_snippet(AcademyDataGroup)
+
+hooks.register("before_serve_page", declare_page_query_params)

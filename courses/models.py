@@ -40,6 +40,7 @@ class CourseIndexPage(IndexPage):
     menu_label = _("Courses")
 
     child_select_related = ("base", "image")
+    cache_query_params = ("format", "topic", "page")
     subpage_types = ["courses.CoursePage"]
 
     class Meta:

@@ -26,6 +26,7 @@ class LecturerIndexPage(IndexPage):
     menu_label = _("Lecturers")
 
     child_select_related = ("photo",)
+    cache_query_params = ("category", "topic", "page")
     subpage_types = ["lecturers.LecturerPage"]
 
     class Meta:

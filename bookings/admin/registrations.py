@@ -26,6 +26,7 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from core.exports import SafeExportMixin
 from core.locking import LockTimeout
 
 from ..models import Cohort, Registration
@@ -67,7 +68,7 @@ class RegistrationFilterSet(WagtailFilterSet):
         fields = ["cohort", "status"]
 
 
-class RegistrationIndexView(snippet_views.IndexView):
+class RegistrationIndexView(SafeExportMixin, snippet_views.IndexView):
     cancel_url_name = None
 
     @cached_property

@@ -1,6 +1,7 @@
 """The registrations screens in the Wagtail admin: listing, actions through the services, export."""
 
 import csv
+import datetime
 import io
 import re
 
@@ -346,8 +347,37 @@ def test_registration_inspect_view_masks_phone(admin_client, cohort):
 
 
 def csv_rows(response) -> list[list[str]]:
-    text = b"".join(response.streaming_content).decode("utf-8")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text)))
+
+
+def xlsx_rows(response) -> list[tuple]:
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    return list(sheet.iter_rows(values_only=True))
+
+
+# What trainees may type; the export columns are name, phone, unit, position, party
+# organisation, cohort, status, code, created at.
+HOSTILE = {
+    "name": '=HYPERLINK("http://x","点我")',
+    "unit": "@SUM(A1)",
+    "position": "+1",
+    "party_organisation": "-2",
+}
+HIDDEN = {"name": "张三", "unit": "\t=1+1", "position": "\r=2+2", "party_organisation": "党支部"}
+
+
+@pytest.fixture
+def hostile_export(client, cohort):
+    """A registration of formulas, one with a tab and a CR before them, and staff to export."""
+    register(cohort.pk, applicants=[ApplicantFactory(**HOSTILE)])
+    register(cohort.pk, applicants=[ApplicantFactory(**HIDDEN)])
+    client.force_login(staff_user("bookings.view_registration"))
+    return client
+
+
+def exported_fields(row) -> list:
+    return [row[0], row[2], row[3], row[4]]
 
 
 def test_export_masks_phones_for_staff_without_personal_data_permission(client, cohort):
@@ -381,10 +411,37 @@ def test_export_xlsx_masks_phones_without_permission(client, cohort):
 
     response = client.get(LIST_URL, {"export": "xlsx"})
 
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = xlsx_rows(response)
     assert len(rows) == 2
     assert rows[1][1] == MASKED_PHONE
+
+
+@pytest.mark.parametrize("export", ["csv", "xlsx"])
+def test_export_neutralises_formulas_typed_by_trainees(hostile_export, export):
+    response = hostile_export.get(LIST_URL, {"export": export, "ordering": "created_at"})
+
+    rows = csv_rows(response) if export == "csv" else xlsx_rows(response)
+    # XML, and so XLSX, stores a carriage return as a line feed.
+    cr = "\r" if export == "csv" else "\n"
+    assert [exported_fields(row) for row in rows[1:]] == [
+        ['\'=HYPERLINK("http://x","点我")', "'@SUM(A1)", "'+1", "'-2"],
+        ["张三", "'\t=1+1", f"'{cr}=2+2", "党支部"],
+    ]
+
+
+def test_export_xlsx_keeps_dates_as_dates(hostile_export):
+    response = hostile_export.get(LIST_URL, {"export": "xlsx"})
+
+    assert all(isinstance(row[8], datetime.datetime) for row in xlsx_rows(response)[1:])
+
+
+def test_export_csv_starts_with_byte_order_mark_for_excel(hostile_export):
+    response = hostile_export.get(LIST_URL, {"export": "csv"})
+
+    content = b"".join(response.streaming_content)
+    assert content.startswith(b"\xef\xbb\xbf")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "张三" in content.decode("utf-8-sig")
 
 
 def test_staff_listing_never_shows_full_phone_even_with_permission(client, cohort):

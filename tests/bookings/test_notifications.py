@@ -96,6 +96,29 @@ def test_promotion_pending_approval_says_the_academy_will_confirm(programme):
     ]
 
 
+def test_plain_text_notices_carry_quotes_and_angle_brackets_verbatim(programme):
+    name = 'O\'Brien <script>"x"</script> & 张三'
+    cohort = CohortFactory(programme=programme, title="\"红色物业\"专题 <第2期> & '加开'")
+    [registration] = register(
+        cohort.pk, applicants=[ApplicantFactory(name=name, email="ob@example.org")]
+    )
+
+    send_notice.call(registration.pk, str(Notice.CONFIRMED), "email")
+    send_notice.call(registration.pk, str(Notice.CONFIRMED), "sms")
+
+    cohort_name = "基层党组织书记培训班 \"红色物业\"专题 <第2期> & '加开'"
+    [email] = mail.outbox
+    [(_phone, sms)] = MemorySMSBackend.outbox
+    assert email.subject == f"报名已确认：{cohort_name}"
+    assert email.body.splitlines()[:2] == [
+        f"{name}，您好：",
+        f"您在 {cohort_name}（{cohort.starts_on:%Y年%-m月%-d日} 开班）的名额已确认。",
+    ]
+    assert sms == email.body
+    assert email.content_subtype == "plain"
+    assert not getattr(email, "alternatives", [])
+
+
 def test_email_notice_to_a_registration_without_address_sends_nothing(cohort):
     [registration] = register(cohort.pk, applicants=[ApplicantFactory()])
 

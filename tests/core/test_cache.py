@@ -1,9 +1,13 @@
 """Whole-page caching for anonymous visitors, and its invalidation on publish."""
 
+import re
+
 import pytest
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 
 from core.cache import GENERATION_KEY, current_generation
-from courses.models import CoursePage
+from courses.models import CourseFormat, CourseIndexPage, CoursePage
 from tests.factories import CoursePageFactory, SuperuserFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +136,76 @@ def test_page_cache_generation_starts_at_one_and_bumps_on_publish(course):
     rename(course, "新标题")
 
     assert cache.get(GENERATION_KEY) == 2
+
+
+# Keys: a page is cached under its path and the query parameters it reads
+
+
+def cached_pages() -> list[str]:
+    """The keys of cached pages (not the parameters each path's page declared)."""
+    if hasattr(cache, "keys"):  # django-redis
+        keys = cache.keys("page:*")
+    else:  # local memory: keys are made as ":<version>:<key>"
+        keys = [key.split(":", 2)[2] for key in cache._cache]
+    return [key for key in keys if key.startswith("page:") and not key.endswith(":params")]
+
+
+def test_page_cache_unknown_parameters_share_the_canonical_entry(client, course):
+    canonical = client.get("/courses/").content
+
+    responses = [client.get(f"/courses/?utm={n}") for n in range(300)]
+
+    assert len(cached_pages()) == 1
+    assert {response.content for response in responses} == {canonical}
+
+
+def test_page_cache_search_keys_on_query_and_page_only(client, course):
+    first = client.get("/search/", {"q": "党建", "fbclid": "a1"}).content
+    client.get("/search/", {"utm_source": "wechat", "q": "党建", "page": "1"})
+    client.get("/search/", {"q": "党建", "page": "2"})
+
+    assert len(cached_pages()) == 3
+    assert client.get("/search/", {"q": "党建"}).content == first
+
+
+def test_page_cache_serves_each_page_of_a_list(client, course):
+    for n in range(12):
+        CoursePageFactory(title=f"列表课程{n:02d}")  # after the featured course, by title
+    client.get("/courses/")
+
+    second = client.get("/courses/?utm_source=wechat&page=2").content.decode()
+
+    assert "列表课程11" in second
+    assert "列表课程10" not in second
+    assert client.get("/courses/?page=2").content.decode() == second
+
+
+def test_page_cache_keeps_filters_apart(client, course):
+    CoursePageFactory(title="研讨课程", format=CourseFormat.SEMINAR)
+
+    seminars = client.get("/courses/?format=seminar&fbclid=x").content.decode()
+    lectures = client.get("/courses/?format=lecture").content.decode()
+
+    assert "研讨课程" in seminars
+    assert "党建引领基层治理" not in seminars
+    assert "研讨课程" not in lectures
+
+
+def test_cached_page_links_carry_no_visitors_tracking_parameters(client, course):
+    for _ in range(12):
+        CoursePageFactory()
+    client.get("/courses/?utm_source=wechat&fbclid=abc")
+
+    others = [client.get("/courses/?utm_source=weibo").content.decode() for _ in range(2)]
+
+    for html in others:
+        assert "?page=2" in html
+        assert not {"utm_source", "wechat", "weibo", "fbclid"} & set(re.findall(r"\w+", html))
+    assert len(cached_pages()) == 1
+
+
+def test_index_page_refuses_to_read_an_undeclared_parameter(client, course, monkeypatch):
+    monkeypatch.setattr(CourseIndexPage, "cache_query_params", ("page",))
+
+    with pytest.raises(ImproperlyConfigured, match="format"):
+        client.get("/courses/")
