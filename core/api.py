@@ -114,9 +114,14 @@ class AcceptLanguageMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        patch_vary_headers(response, ["Accept-Language"])
-        response.headers["Content-Language"] = translation.get_language()
+        say_language(response)
         return response
+
+
+def say_language(response) -> None:
+    """The response is in the active language, which the client's Accept-Language chose."""
+    patch_vary_headers(response, ["Accept-Language"])
+    response.headers["Content-Language"] = translation.get_language()
 
 
 class NormalisedCharField(serializers.CharField):
@@ -182,10 +187,11 @@ def check_body_size(request) -> None:
 
 
 MAX_JSON_DEPTH = 20
-# A JSON string, quotes to quotes: brackets inside it are text, not nesting. Possessive, so
-# an unterminated string costs one pass rather than a backtrack per character.
-JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
-JSON_BRACKET = re.compile(r"[\[\]{}]")
+# A bracket, or a JSON string from its opening quote to its closing one (to the end of the text
+# if it has none): brackets inside a string are text, not nesting. A match starts at every
+# quote outside a string and ends after it, so the scan is linear however a body arranges its
+# quotes and backslashes (a pattern that could fail at a quote would rescan from the next).
+JSON_TOKEN = re.compile(r'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)|[\[\]{}]', re.DOTALL)
 SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -193,9 +199,12 @@ def json_depth(text: str) -> int:
     """How deep the arrays and objects of `text` nest, counted without recursion: exact for
     valid JSON, and never less than json.loads would recurse for any text."""
     depth = deepest = 0
-    for bracket in JSON_BRACKET.findall(JSON_STRING.sub("", text)):
-        depth += 1 if bracket in "[{" else -1
-        deepest = max(deepest, depth)
+    for token in JSON_TOKEN.findall(text):
+        if token in ("[", "{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in ("]", "}"):
+            depth -= 1
     return deepest
 
 
@@ -269,8 +278,7 @@ def error_response(request, error_class: type[exceptions.APIException]) -> JsonR
             status=error.status_code,
             json_dumps_params={"ensure_ascii": False},
         )
-        response.headers["Content-Language"] = translation.get_language()
-    patch_vary_headers(response, ["Accept-Language"])
+        say_language(response)
     return response
 
 
