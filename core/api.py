@@ -227,10 +227,11 @@ class LimitedJSONParser(parsers.JSONParser):
 
     The body is counted as read (413 over API_MAX_BODY_BYTES, whatever Content-Length said);
     its nesting is measured before json.loads, whose recursion a 2 KB body of brackets would
-    exhaust (400 `too_deep`); it must be UTF-8, as RFC 8259 says JSON is between systems, so
-    a raw surrogate or an unknown charset is malformed (400 `parse_error`); and no string or
-    key may hold NUL or a lone surrogate (`\\ud800`), which no database column takes (400, the
-    codes of Django's and DRF's own validators).
+    exhaust (400 `too_deep`); it is read as UTF-8, the one encoding RFC 8259 allows between
+    systems, whatever charset the Content-Type names, so raw surrogates or another encoding are
+    malformed (400 `parse_error`); and no string or key may hold NUL or a lone surrogate
+    (`\\ud800`), which no database column takes (400, the codes of Django's and DRF's own
+    validators).
     """
 
     not_json = _("The request body is not valid JSON.")
