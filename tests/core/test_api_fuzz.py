@@ -61,7 +61,7 @@ def test_api_answers_as_its_schema_says(api_schema):
     cohort = CohortFactory(programme=ProgrammePageFactory())
 
     def at_the_cohort(case):
-        """Most generated ids name no cohort: send half of the examples to one that exists."""
+        """Most generated ids name no cohort: send about half of the examples to one that does."""
         if "id" in case.path_parameters:
             case.path_parameters["id"] = cohort.pk
         return case
