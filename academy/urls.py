@@ -18,6 +18,12 @@ from core.cache import cache_anonymous_page
 api_router = SimpleRouter()
 api_router.register("cohorts", CohortViewSet, basename="cohort")
 
+# Under /api/ the API's JSON errors, elsewhere the site's pages (core.api.api_or_site).
+handler400 = "core.api.bad_request"
+handler403 = "core.api.permission_denied"
+handler404 = "core.api.page_not_found"
+handler500 = "core.api.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Crawlers ask for these at the root, in no language.

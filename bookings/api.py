@@ -19,6 +19,7 @@ from core.api import (
     AcceptLanguageMixin,
     Busy,
     ErrorSerializer,
+    LengthRequired,
     NormalisedCharField,
     PayloadTooLarge,
     TooManyRequests,
@@ -217,6 +218,7 @@ class CohortViewSet(
             400: BAD_REQUEST,
             404: NOT_FOUND,
             409: OpenApiResponse(ErrorSerializer, description=RegistrationConflict.default_detail),
+            411: OpenApiResponse(ErrorSerializer, description=LengthRequired.default_detail),
             413: OpenApiResponse(ErrorSerializer, description=PayloadTooLarge.default_detail),
             415: OpenApiResponse(
                 ErrorSerializer, description=_("The Content-Type is not application/json.")

@@ -1,20 +1,27 @@
 """The API's conventions, for every app's endpoints: error bodies `{detail, code}` (and messages
-by field for a 400), messages in the client's Accept-Language, size limits, and the schema
-limited to the public API."""
+by field for a 400) for every error under /api/, Django's 404 and 500 included, messages in the
+client's Accept-Language, limits on what the JSON parser takes, and the schema limited to the
+public API."""
+
+import re
 
 from django.conf import settings
-from django.http import Http404
+from django.core.validators import ProhibitNullCharactersValidator
+from django.http import Http404, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation.trans_real import parse_accept_lang_header
+from django.views import defaults
 from drf_spectacular.extensions import (
     OpenApiSerializerExtension,
     OpenApiSerializerFieldExtension,
 )
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.fields import empty
+from rest_framework.utils import json
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import exception_handler
 
 from .locking import LockTimeout
@@ -25,6 +32,26 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = _("The request body is too large.")
     default_code = "payload_too_large"
+
+
+class BadRequest(exceptions.APIException):
+    """A request Django refuses before any view (a Host not allowed, too many fields)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = exceptions.ParseError.default_detail
+    default_code = "bad_request"
+
+
+class LengthRequired(exceptions.APIException):
+    status_code = status.HTTP_411_LENGTH_REQUIRED
+    default_detail = _("Send the request body with a Content-Length header, not in chunks.")
+    default_code = "length_required"
+
+
+class ServerError(exceptions.APIException):
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    default_detail = _("The server could not handle the request. Please try again later.")
+    default_code = "server_error"
 
 
 class TooManyRequests(exceptions.APIException):
@@ -97,9 +124,14 @@ class AcceptLanguageMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        patch_vary_headers(response, ["Accept-Language"])
-        response.headers["Content-Language"] = translation.get_language()
+        say_language(response)
         return response
+
+
+def say_language(response) -> None:
+    """The response is in the active language, which the client's Accept-Language chose."""
+    patch_vary_headers(response, ["Accept-Language"])
+    response.headers["Content-Language"] = translation.get_language()
 
 
 class NormalisedCharField(serializers.CharField):
@@ -172,13 +204,142 @@ BAD_REQUEST = OpenApiResponse(
 
 
 def check_body_size(request) -> None:
-    """Refuse a body over settings.API_MAX_BODY_BYTES before anything reads it."""
+    """Refuse a body over settings.API_MAX_BODY_BYTES before anything reads it, and one sent
+    in chunks (411).
+
+    Django reads a request body as CONTENT_LENGTH says, so a chunked body, which has none,
+    would be read as empty and answered "this field is required". Counting the chunks instead
+    would mean reading the server's `wsgi.input` behind Django's back, which only some WSGI
+    servers de-chunk (gunicorn does, runserver does not). A client holding a small JSON body
+    sends its length, and nginx in front buffers a chunked body and passes it on with one.
+    """
+    if request.META.get("HTTP_TRANSFER_ENCODING"):
+        raise LengthRequired()
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     if length > settings.API_MAX_BODY_BYTES:
         raise PayloadTooLarge()
+
+
+MAX_JSON_DEPTH = 20
+# A bracket, or a JSON string from its opening quote to its closing one (to the end of the text
+# if it has none): brackets inside a string are text, not nesting. A match starts at every
+# quote outside a string and ends after it, so the scan is linear however a body arranges its
+# quotes and backslashes (a pattern that could fail at a quote would rescan from the next).
+JSON_TOKEN = re.compile(r'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)|[\[\]{}]', re.DOTALL)
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_depth(text: str) -> int:
+    """How deep the arrays and objects of `text` nest, counted without recursion: exact for
+    valid JSON, and never less than json.loads would recurse for any text."""
+    depth = deepest = 0
+    for token in JSON_TOKEN.findall(text):
+        if token in ("[", "{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in ("]", "}"):
+            depth -= 1
+    return deepest
+
+
+def strings_in(data):
+    """Every string in parsed JSON, keys included, walked without recursion."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
+class LimitedJSONParser(parsers.JSONParser):
+    """DRF's JSON parser with limits, refusing what it must not take in the client's language.
+
+    The body is counted as read (413 over API_MAX_BODY_BYTES, whatever Content-Length said);
+    its nesting is measured before json.loads, whose recursion a 2 KB body of brackets would
+    exhaust (400 `too_deep`); it is read as UTF-8, the one encoding RFC 8259 allows between
+    systems, whatever charset the Content-Type names, so raw surrogates or another encoding are
+    malformed (400 `parse_error`); and no string or key may hold NUL or a lone surrogate
+    (`\\ud800`), which no database column takes (400, the codes of Django's and DRF's own
+    validators).
+    """
+
+    not_json = _("The request body is not valid JSON.")
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.API_MAX_BODY_BYTES
+        body = stream.read(limit + 1)
+        if len(body) > limit:
+            raise PayloadTooLarge()
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise exceptions.ParseError(self.not_json) from error
+        if json_depth(text) > MAX_JSON_DEPTH:
+            raise exceptions.ParseError(
+                _("The JSON in the request body is nested too deeply."), code="too_deep"
+            )
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            raise exceptions.ParseError(self.not_json) from error
+        for string in strings_in(data):
+            if "\x00" in string:
+                raise exceptions.ParseError(
+                    ProhibitNullCharactersValidator.message,
+                    code=ProhibitNullCharactersValidator.code,
+                )
+            if surrogate := SURROGATE.search(string):
+                raise exceptions.ParseError(
+                    ProhibitSurrogateCharactersValidator.message.format(
+                        code_point=ord(surrogate.group())
+                    ),
+                    code=ProhibitSurrogateCharactersValidator.code,
+                )
+        return data
+
+
+def error_response(request, error_class: type[exceptions.APIException]) -> JsonResponse:
+    """The API's `{detail, code}` body for an error Django answers outside DRF's views, in the
+    client's language as AcceptLanguageMixin answers inside them."""
+    with translation.override(accepted_language(request)):
+        error = error_class()
+        response = JsonResponse(
+            {"detail": str(error.detail), "code": error.default_code},
+            status=error.status_code,
+            json_dumps_params={"ensure_ascii": False},
+        )
+        say_language(response)
+    return response
+
+
+def api_or_site(error_class: type[exceptions.APIException], site_handler):
+    """A Django error handler (handler404, handler500…): the API's JSON error for a path under
+    /api/, the site's page for any other.
+
+    Without it a path under /api/ that no route matches falls through to Wagtail's pages and
+    gets the site's HTML 404, and an exception DRF does not handle the HTML 500 page.
+    """
+
+    def handler(request, *args, **kwargs):
+        if request.path_info.startswith("/api/"):
+            return error_response(request, error_class)
+        return site_handler(request, *args, **kwargs)
+
+    return handler
+
+
+bad_request = api_or_site(BadRequest, defaults.bad_request)
+permission_denied = api_or_site(exceptions.PermissionDenied, defaults.permission_denied)
+page_not_found = api_or_site(exceptions.NotFound, defaults.page_not_found)
+server_error = api_or_site(ServerError, defaults.server_error)
 
 
 def public_api_only(endpoints, **kwargs):

@@ -20,7 +20,7 @@ def client_ip(request) -> str:
     it); whatever a client wrote further left is its own claim and ignored. With no proxy
     (the default) the header is all claim and REMOTE_ADDR is the client.
     """
-    remote_addr = request.META["REMOTE_ADDR"]
+    remote_addr = request.META.get("REMOTE_ADDR", "")
     proxies = settings.TRUSTED_PROXIES
     forwarded = [
         address.strip()

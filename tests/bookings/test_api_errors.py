@@ -195,11 +195,21 @@ def full(cohort):
         (None, {}, "application/json", 400),
         (None, '{"name": ', "application/json", 400),
         (None, "[]", "application/json", 400),
+        (None, "[" * 1000 + "]" * 1000, "application/json", 400),
         (full, body(), "application/json", 409),
         (None, body(position="长" * 22_000), "application/json", 413),
         (None, "name=x", "text/plain", 415),
     ],
-    ids=["field", "missing", "malformed", "not-an-object", "full", "too-large", "not-json"],
+    ids=[
+        "field",
+        "missing",
+        "malformed",
+        "not-an-object",
+        "too-deep",
+        "full",
+        "too-large",
+        "not-json",
+    ],
 )
 def test_registration_error_bodies_match_the_schema(
     client, schema, cohort, arrange, data, content_type, status
@@ -238,3 +248,161 @@ def test_schema_error_body_requires_detail_and_code(schema):
 
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"detail": "请求内容过大。"}, error)
+
+
+# Bodies the parser refuses, in the client's language
+
+
+SURROGATE = "surrogate_characters_not_allowed"
+
+
+def nested(levels: int) -> str:
+    """A registration whose unit is wrapped in `levels` arrays: `levels` + 1 deep."""
+    unit = "芝罘区向阳街道党工委"
+    for _level in range(levels):
+        unit = [unit]
+    return json.dumps(body(unit=unit))
+
+
+@pytest.mark.parametrize(
+    ("payload", "detail", "code"),
+    [
+        ("[" * 1000 + "]" * 1000, "请求内容中的 JSON 嵌套层级过多。", "too_deep"),
+        (nested(20), "请求内容中的 JSON 嵌套层级过多。", "too_deep"),
+        ('{"name": ', "请求内容不是有效的 JSON。", "parse_error"),
+        (b'{"name": "\xed\xa0\x80"}', "请求内容不是有效的 JSON。", "parse_error"),
+        ('{"name": "\\ud800"}', "含有无法保存的字符（U+D800），请删除后重新输入。", SURROGATE),
+        ('{"\\udfff": 1}', "含有无法保存的字符（U+DFFF），请删除后重新输入。", SURROGATE),
+        ('{"name": "张\\u0000三"}', "含有无法保存的空字符，请删除后重新输入。", "null_characters_not_allowed"),
+    ],
+    ids=["deep", "deep-in-a-field", "malformed", "raw", "surrogate", "surrogate-key", "nul"],
+)
+def test_body_the_parser_refuses_is_a_chinese_bad_request(client, cohort, payload, detail, code):
+    response = client.post(
+        REGISTRATIONS.format(cohort.pk), payload, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": detail, "code": code}
+    assert Registration.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("payload", "detail"),
+    [
+        ('{"name": ', "The request body is not valid JSON."),
+        ("[" * 1000 + "]" * 1000, "The JSON in the request body is nested too deeply."),
+        ('{"name": "\\u0000"}', "Null characters are not allowed."),
+    ],
+    ids=["malformed", "deep", "nul"],
+)
+def test_body_the_parser_refuses_follows_accept_language(client, cohort, payload, detail):
+    response = post(client, cohort.pk, payload, language="en")
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == detail
+
+
+def test_json_nested_to_the_limit_is_read(client, cohort):
+    response = post(client, cohort.pk, nested(19))
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["unit"]
+
+
+def test_brackets_and_surrogate_pairs_inside_strings_are_text(client, cohort):
+    text = "[" * 30 + "{" * 30 + "😀"
+
+    response = post(client, cohort.pk, json.dumps({**body(), "party_organisation": text}))
+
+    assert response.status_code == 201
+    assert Registration.objects.get().party_organisation == text
+
+
+def test_chunked_body_is_refused_for_want_of_a_length(client, cohort):
+    """The test client sends no chunks; gunicorn's case is in tests/core/test_api_gunicorn.py."""
+    response = client.post(
+        REGISTRATIONS.format(cohort.pk),
+        json.dumps(body()),
+        content_type="application/json",
+        headers={"transfer-encoding": "chunked"},
+    )
+
+    assert response.status_code == 411
+    assert response.json() == {
+        "detail": "请在 Content-Length 请求头中注明请求内容的长度，不要分块发送。",
+        "code": "length_required",
+    }
+
+
+# Errors Django answers, not DRF: JSON under /api/, the site's pages elsewhere
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/cohorts/0.5/", "/api/v1/nope/", "/api/v1/cohorts/1/nope/", "/api/"]
+)
+@pytest.mark.parametrize(("language", "detail"), [("zh-hans", "未找到。"), ("en", "Not found.")])
+def test_unknown_api_path_is_a_json_not_found(client, site_tree, path, language, detail):
+    response = client.get(path, headers={"accept-language": language})
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": detail, "code": "not_found"}
+    assert response["Content-Language"] == language
+
+
+def test_unknown_site_path_is_still_the_html_page(client, site_tree):
+    response = client.get("/nope/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_api_path_without_its_slash_is_still_redirected(client, site_tree):
+    response = client.get("/api/v1/cohorts")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/cohorts/"
+
+
+def fail(*args, **kwargs):
+    raise RuntimeError("a defect")
+
+
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [
+        ("zh-hans", "服务器暂时无法处理该请求，请稍后重试。"),
+        ("en", "The server could not handle the request. Please try again later."),
+    ],
+)
+def test_exception_in_an_api_view_is_a_json_server_error(
+    client, monkeypatch, cohort, language, detail
+):
+    monkeypatch.setattr("bookings.api.register", fail)
+    client.raise_request_exception = False
+
+    response = post(client, cohort.pk, body(), language=language)
+
+    assert response.status_code == 500
+    assert response.json() == {"detail": detail, "code": "server_error"}
+    assert response["Content-Language"] == language
+
+
+def test_exception_in_a_page_is_still_the_html_server_error(client, monkeypatch, cohort):
+    monkeypatch.setattr("bookings.views.cohort_context", fail)
+    client.raise_request_exception = False
+
+    response = client.get(cohort.get_url())
+
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_bad_host_for_the_api_is_a_json_bad_request(client, settings):
+    settings.ALLOWED_HOSTS = ["testserver"]
+
+    response = client.get("/api/v1/cohorts/", headers={"host": "evil.example"})
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "错误的请求。", "code": "bad_request"}
