@@ -1,11 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from .models import District, Organisation, Topic
+from .snippets import AcademySnippetViewSet
 
 
-class OrganisationViewSet(SnippetViewSet):
+class OrganisationViewSet(AcademySnippetViewSet):
     model = Organisation
     icon = "group"
     menu_label = _("Organisations")
@@ -17,7 +18,7 @@ class OrganisationViewSet(SnippetViewSet):
     ordering = ["name"]
 
 
-class DistrictViewSet(SnippetViewSet):
+class DistrictViewSet(AcademySnippetViewSet):
     model = District
     icon = "site"
     menu_label = _("Districts")
@@ -25,7 +26,7 @@ class DistrictViewSet(SnippetViewSet):
     ordering = ["sort_order"]
 
 
-class TopicViewSet(SnippetViewSet):
+class TopicViewSet(AcademySnippetViewSet):
     model = Topic
     icon = "tag"
     menu_label = _("Topics")

@@ -24,9 +24,9 @@ from wagtail.admin.ui.tables import Column
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views import snippets as snippet_views
-from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.locking import LockTimeout
+from core.snippets import AcademySnippetViewSet
 
 from ..models import Cohort, Registration
 from ..selectors import cohorts_with_seats
@@ -231,7 +231,7 @@ class RejectRegistrationsBulkAction(DecideRegistrationsBulkAction):
         ) % {"count": num_parent_objects}
 
 
-class RegistrationViewSet(SnippetViewSet):
+class RegistrationViewSet(AcademySnippetViewSet):
     model = Registration
     icon = "clipboard-list"
     menu_label = gettext_lazy("Registrations")
