@@ -1,9 +1,10 @@
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from .models import District, Organisation, Topic
-from .snippets import AcademySnippetViewSet
+from .snippets import AcademySnippetViewSet, DeleteBulkAction
 
 
 class OrganisationViewSet(AcademySnippetViewSet):
@@ -42,3 +43,11 @@ class AcademyDataGroup(SnippetViewSetGroup):
 
 
 register_snippet(AcademyDataGroup)
+
+
+class AcademyDataDeleteBulkAction(DeleteBulkAction):
+    models = [Organisation, District, Topic]
+
+
+# After wagtail.snippets' Delete (order 0): the registry keeps the last action of a type.
+hooks.register("register_bulk_action", AcademyDataDeleteBulkAction, order=1)

@@ -30,11 +30,10 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, Obj
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import BooleanColumn, Column, StatusTagColumn, TitleColumn
 from wagtail.admin.widgets.button import Button
-from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.views import snippets as snippet_views
 
 from core.locking import LockTimeout
-from core.snippets import AcademySnippetViewSet
+from core.snippets import AcademySnippetViewSet, DeleteBulkAction
 from lecturers.models import LecturerPage
 
 from ..models import Cohort, ProgrammePage, Session

@@ -1,7 +1,9 @@
-"""Snippet choosers show an object only to those who may see its model (issue 9, defect 1).
+"""Snippet choosers and bulk actions show an object only to those who may see its model (issue 9,
+defect 1).
 
 Wagtail's chooser of a snippet checks no permission: any user with admin access (Wagtail's own
 Editors group, say) could page through every registration's name and code and fetch any by id.
+Its bulk actions' confirmation pages listed by name the items the user could not act on.
 """
 
 import json
@@ -69,3 +71,19 @@ def test_registrar_chooses_a_registration(client, registration):
 
 def test_editor_still_chooses_a_district_for_a_base_page(client, editor):
     assert client.get("/admin/snippets/choose/core/district/", **MODAL).status_code == 200
+
+
+def test_editor_reads_no_registration_from_a_bulk_action(client, editor, registration):
+    for action in ("approve", "reject"):
+        url = f"/admin/bulk/bookings/registration/{action}/?next=/admin/&id={registration.pk}"
+
+        response = client.get(url)
+
+        assert (response.status_code, response.url) == (302, "/admin/"), action
+        assert registration.name not in client.get(url, follow=True).content.decode(), action
+
+
+def test_editor_reads_no_cohort_from_its_bulk_delete(client, editor, cohort):
+    response = client.get(f"/admin/bulk/bookings/cohort/delete/?next=/admin/&id={cohort.pk}")
+
+    assert (response.status_code, response.url) == (302, "/admin/")
