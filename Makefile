@@ -26,6 +26,7 @@ migrate: install messages
 demo: migrate
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py ensure_admin
+	$(PY) manage.py demo_users
 
 serve:
 	$(PY) manage.py runserver $(HOST):$(PORT)

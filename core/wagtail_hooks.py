@@ -1,14 +1,15 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from .cache import declare_page_query_params
 from .exports import SafeSnippetIndexView
 from .models import District, Organisation, Topic
+from .snippets import AcademySnippetViewSet, DeleteBulkAction
 
 
-class OrganisationViewSet(SnippetViewSet):
+class OrganisationViewSet(AcademySnippetViewSet):
     model = Organisation
     icon = "group"
     menu_label = _("Organisations")
@@ -21,7 +22,7 @@ class OrganisationViewSet(SnippetViewSet):
     ordering = ["name"]
 
 
-class DistrictViewSet(SnippetViewSet):
+class DistrictViewSet(AcademySnippetViewSet):
     model = District
     icon = "site"
     menu_label = _("Districts")
@@ -29,7 +30,7 @@ class DistrictViewSet(SnippetViewSet):
     ordering = ["sort_order"]
 
 
-class TopicViewSet(SnippetViewSet):
+class TopicViewSet(AcademySnippetViewSet):
     model = Topic
     icon = "tag"
     menu_label = _("Topics")
@@ -47,3 +48,11 @@ class AcademyDataGroup(SnippetViewSetGroup):
 register_snippet(AcademyDataGroup)
 
 hooks.register("before_serve_page", declare_page_query_params)
+
+
+class AcademyDataDeleteBulkAction(DeleteBulkAction):
+    models = [Organisation, District, Topic]
+
+
+# After wagtail.snippets' Delete (order 0): the registry keeps the last action of a type.
+hooks.register("register_bulk_action", AcademyDataDeleteBulkAction, order=1)

@@ -21,13 +21,14 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views import snippets as snippet_views
-from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.exports import SafeExportMixin
 from core.locking import LockTimeout
+from core.snippets import AcademySnippetViewSet
 
 from ..models import Cohort, Registration
 from ..selectors import cohorts_with_seats
@@ -149,10 +150,12 @@ class RegistrationCancelView(ConfirmActionView):
         messages.success(self.request, message)
 
 
-class DecideRegistrationsBulkAction(SnippetBulkAction):
-    """Approve or reject pending registrations through the service; others stay as they are."""
+class DecideRegistrationsBulkAction(PermissionCheckedMixin, SnippetBulkAction):
+    """Approve or reject pending registrations through the service; others stay as they are.
+    Refused to users who may not change registrations, whose names it would list."""
 
     models = [Registration]
+    permission_required = "change"
     template_name = "bookings/admin/confirm_bulk_decide.html"
     decide = None
 
@@ -232,7 +235,7 @@ class RejectRegistrationsBulkAction(DecideRegistrationsBulkAction):
         ) % {"count": num_parent_objects}
 
 
-class RegistrationViewSet(SnippetViewSet):
+class RegistrationViewSet(AcademySnippetViewSet):
     model = Registration
     icon = "clipboard-list"
     menu_label = gettext_lazy("Registrations")

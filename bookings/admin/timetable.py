@@ -30,11 +30,10 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, Obj
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import BooleanColumn, Column, StatusTagColumn, TitleColumn
 from wagtail.admin.widgets.button import Button
-from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.views import snippets as snippet_views
-from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.locking import LockTimeout
+from core.snippets import AcademySnippetViewSet, DeleteBulkAction
 from lecturers.models import LecturerPage
 
 from ..models import Cohort, ProgrammePage, Session
@@ -255,7 +254,7 @@ class CohortDeleteBulkAction(GuardedDeleteBulkAction):
         return cohort_delete_refusal(obj)
 
 
-class CohortViewSet(SnippetViewSet):
+class CohortViewSet(AcademySnippetViewSet):
     model = Cohort
     icon = "group"
     menu_label = gettext_lazy("Cohorts")
@@ -582,7 +581,7 @@ class SessionRestoreView(ConfirmActionView):
         )
 
 
-class SessionViewSet(SnippetViewSet):
+class SessionViewSet(AcademySnippetViewSet):
     model = Session
     icon = "calendar"
     menu_label = gettext_lazy("Sessions")

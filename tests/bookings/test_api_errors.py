@@ -273,7 +273,11 @@ def nested(levels: int) -> str:
         (b'{"name": "\xed\xa0\x80"}', "请求内容不是有效的 JSON。", "parse_error"),
         ('{"name": "\\ud800"}', "含有无法保存的字符（U+D800），请删除后重新输入。", SURROGATE),
         ('{"\\udfff": 1}', "含有无法保存的字符（U+DFFF），请删除后重新输入。", SURROGATE),
-        ('{"name": "张\\u0000三"}', "含有无法保存的空字符，请删除后重新输入。", "null_characters_not_allowed"),
+        (
+            '{"name": "张\\u0000三"}',
+            "含有无法保存的空字符，请删除后重新输入。",
+            "null_characters_not_allowed",
+        ),
     ],
     ids=["deep", "deep-in-a-field", "malformed", "raw", "surrogate", "surrogate-key", "nul"],
 )
