@@ -21,4 +21,4 @@ class Command(BaseCommand):
         self.stdout.write("演示用户（仅用于演示，各角色一个）：")
         for username, description, demo_password in users:
             shown = PASSWORD if demo_password else "（已被修改，不是演示密码）"
-            self.stdout.write(f"  {description:<24}用户名：{username:<12}密码：{shown}")
+            self.stdout.write(f"  用户名：{username:<12}密码：{shown}  {description}")
