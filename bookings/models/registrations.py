@@ -42,10 +42,8 @@ def field_messages(label, max_length: int | None = None) -> dict:
     """A field's messages as a person would write them ("请填写姓名", "姓名最多 40 个字"), under
     the keys both Django's form fields and DRF's fields look up: required, blank, max_length.
     Lazy, with nothing for Django or DRF to format in them."""
-    messages = {
-        "required": format_lazy(_("Please fill in {field}."), field=label),
-        "blank": format_lazy(_("Please fill in {field}."), field=label),
-    }
+    required = format_lazy(_("{field} is required."), field=capfirst(label))
+    messages = {"required": required, "blank": required}
     if max_length:
         messages["max_length"] = format_lazy(
             _("{field}: at most {limit} characters."), field=capfirst(label), limit=max_length

@@ -138,7 +138,7 @@ def test_api_messages_are_in_english_for_english_clients(client, cohort):
 
     assert response.json() == {
         "name": ["Name: at most 40 characters."],
-        "unit": ["Please fill in unit."],
+        "unit": ["Unit is required."],
     }
 
 
