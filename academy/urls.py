@@ -57,6 +57,14 @@ urlpatterns = [
 # cached per language and switching needs no cookie.
 urlpatterns += i18n_patterns(
     path("search/", views.search, name="search"),
+    # A template, not an editable page: every consent line links here, so it must always exist.
+    path(
+        "privacy/",
+        cache_anonymous_page(
+            TemplateView.as_view(template_name="academy/privacy.html"), query_params=()
+        ),
+        name="privacy",
+    ),
     path("bookings/", include("bookings.urls")),
     re_path(r"^((?:[\w\-]+/)*)$", cache_anonymous_page(wagtail_views.serve), name="wagtail_serve"),
     prefix_default_language=False,

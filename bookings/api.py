@@ -119,8 +119,11 @@ class RegistrationRequestSerializer(serializers.ModelSerializer):
         fields = [*Registration.TRAINEE_FIELDS, "consent"]
 
     def build_standard_field(self, field_name, model_field):
-        """The model's field, taking input as `Registration.TRAINEE_INPUT` says it is typed."""
+        """The model's field, taking input as `Registration.TRAINEE_INPUT` says it is typed,
+        with the messages the registration forms give (`Registration.trainee_messages`)."""
         field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_name in Registration.TRAINEE_FIELDS:
+            kwargs["error_messages"] = Registration.trainee_messages(field_name)
         typed = Registration.TRAINEE_INPUT.get(field_name)
         if typed:
             field_class = NormalisedCharField

@@ -2,12 +2,15 @@
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import NormalisedField, StorableTextMixin
 from core.validators import MOBILE_INPUT, NAME_INPUT, validate_mobile
 
-from .models import Registration
+from .models import Registration, field_messages
+from .models.registrations import MOBILE_MESSAGE
 from .services import Applicant, GroupContact
 
 
@@ -19,12 +22,17 @@ class MobileField(NormalisedField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", MOBILE_INPUT.max_length)
+        kwargs.setdefault(
+            "error_messages", field_messages(kwargs.get("label")) | {"max_length": MOBILE_MESSAGE}
+        )
         super().__init__(normalizer=MOBILE_INPUT.normalize, **kwargs)
         self.widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
 
 
 def trainee_formfield(db_field, **kwargs):
-    """The model's form field, taking input as `Registration.TRAINEE_INPUT` says it is typed."""
+    """The model's form field, taking input as `Registration.TRAINEE_INPUT` says it is typed,
+    with the messages `Registration.trainee_messages` gives it."""
+    kwargs["error_messages"] = Registration.trainee_messages(db_field.name)
     typed = Registration.TRAINEE_INPUT.get(db_field.name)
     if typed:
         kwargs |= {"form_class": NormalisedField, "normalizer": typed.normalize}
@@ -61,26 +69,48 @@ class TraineeForm(StorableTextMixin, forms.ModelForm):
         )
 
 
-class RegistrationForm(TraineeForm):
+def privacy_link(text) -> str:
+    """`text` (translated, with `<a>` and `</a>` around the words that link) linking to the
+    privacy notice, for a consent line."""
+    return format_html(str(text).replace("<a>", '<a href="{}">'), reverse("privacy"))
+
+
+class ConsentMixin:
+    """Its `consent` check box's label links to the privacy notice."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].label = privacy_link(self.fields["consent"].label)
+
+
+class RegistrationForm(ConsentMixin, TraineeForm):
     consent = forms.BooleanField(
         label=_(
             "I agree that the academy uses this personal information to run the training, "
-            "as its privacy notice describes."
+            "as its <a>privacy notice</a> describes."
         ),
         error_messages={"required": _("Please agree to the use of your personal information.")},
     )
 
 
-class GroupContactForm(StorableTextMixin, forms.Form):
-    unit = NormalisedField(label=_("Unit"), max_length=120, normalizer=NAME_INPUT.normalize)
+class GroupContactForm(ConsentMixin, StorableTextMixin, forms.Form):
+    unit = NormalisedField(
+        label=_("Unit"),
+        max_length=120,
+        normalizer=NAME_INPUT.normalize,
+        error_messages=field_messages(_("Unit"), 120),
+    )
     contact_name = NormalisedField(
-        label=_("Contact person"), max_length=40, normalizer=NAME_INPUT.normalize
+        label=_("Contact person"),
+        max_length=40,
+        normalizer=NAME_INPUT.normalize,
+        error_messages=field_messages(_("Contact person"), 40),
     )
     contact_phone = MobileField(label=_("Contact mobile"))
     consent = forms.BooleanField(
         label=_(
             "The trainees have agreed that the academy uses their personal information to run "
-            "the training."
+            "the training, as its <a>privacy notice</a> describes."
         ),
         error_messages={"required": _("Please confirm the trainees' consent.")},
     )
@@ -126,4 +156,9 @@ def trainee_formset(cohort, *, data=None, size: int = 3):
 
 class LookupForm(StorableTextMixin, forms.Form):
     phone = MobileField(label=_("Mobile"))
-    code = NormalisedField(label=_("Registration code"), max_length=12)
+    code = NormalisedField(
+        label=_("Registration code"),
+        max_length=12,
+        error_messages=field_messages(_("Registration code"))
+        | {"max_length": _("A registration code has 8 letters and digits.")},
+    )

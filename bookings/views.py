@@ -134,10 +134,16 @@ def registration_by_token(token: str) -> Registration:
 def registration_page(request, token: str):
     """The trainee's private page: status, code, timetable, and cancellation."""
     registration = registration_by_token(token)
+    cohort = registration.cohort
+    cancelled = registration.status == Registration.Status.CANCELLED
     context = {
         "registration": registration,
-        "cohort": registration.cohort,
-        "timetable": timetable(registration.cohort),
+        "cohort": cohort,
+        "timetable": timetable(cohort),
+        "waiting_position": registration.waiting_position,
+        "cancelled_by_staff": cancelled and registration.cancelled_by_staff(),
+        # A cancelled trainee may register again while the cohort takes registrations.
+        "can_register_again": cancelled and cohort.accepts_registrations(),
     }
     response = TemplateResponse(request, "bookings/registration.html", context)
     response["X-Robots-Tag"] = "noindex"

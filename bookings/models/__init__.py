@@ -5,7 +5,7 @@ Cohorts and registrations load first: the programme pages serve views that use t
 
 # isort: off
 from .cohorts import Cohort, Session, cohort_seat_counts
-from .registrations import Registration, RegistrationGroup, new_code
+from .registrations import Registration, RegistrationGroup, field_messages, new_code
 from .programmes import ProgrammeIndexPage, ProgrammePage
 
 # isort: on
@@ -18,5 +18,6 @@ __all__ = [
     "RegistrationGroup",
     "Session",
     "cohort_seat_counts",
+    "field_messages",
     "new_code",
 ]

@@ -115,6 +115,11 @@ class Cohort(models.Model):
         return (at or timezone.now()) < self.registration_opens_at
 
     @property
+    def has_begun(self) -> bool:
+        """Its first day is today or past, in the academy's time zone."""
+        return self.starts_on <= academy_today()
+
+    @property
     def is_finished(self) -> bool:
         """Its last day is over: it is before today in the academy's time zone (Asia/Shanghai)."""
         return self.ends_on < academy_today()
@@ -145,7 +150,7 @@ class Cohort(models.Model):
         now = timezone.now()
         if self.is_finished:
             return _("Finished")
-        if self.starts_on <= academy_today():
+        if self.has_begun:
             return _("Running")
         if self.registration_not_yet_open(now):
             return _("Registration not yet open")

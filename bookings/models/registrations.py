@@ -9,8 +9,10 @@ import secrets
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from wagtail.log_actions import registry as log_registry
 
 from core.validators import (
     ID_NUMBER_INPUT,
@@ -30,6 +32,23 @@ CODE_LENGTH = 8
 
 def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+MOBILE_MESSAGE = _("Enter an 11-digit mobile number starting with 1.")
+ID_NUMBER_MESSAGE = _("An ID number has 18 characters: 17 digits and a final digit or X.")
+
+
+def field_messages(label, max_length: int | None = None) -> dict:
+    """A field's messages as a person would write them ("请填写姓名", "姓名最多 40 个字"), under
+    the keys both Django's form fields and DRF's fields look up: required, blank, max_length.
+    Lazy, with nothing for Django or DRF to format in them."""
+    required = format_lazy(_("{field} is required."), field=capfirst(label))
+    messages = {"required": required, "blank": required}
+    if max_length:
+        messages["max_length"] = format_lazy(
+            _("{field}: at most {limit} characters."), field=capfirst(label), limit=max_length
+        )
+    return messages
 
 
 class RegistrationGroup(models.Model):
@@ -79,6 +98,9 @@ class Registration(models.Model):
 
     SEAT_STATUSES = (Status.PENDING, Status.CONFIRMED)
     ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.WAITLISTED)
+    # The order the waiting list is served in: first come, first served. The service that
+    # promotes (`promote_waitlisted`) and `waiting_position` both read it.
+    WAITING_ORDER = ("created_at", "pk")
 
     # The trainee's details, in the order forms show them. The registration forms, the API's
     # serializer and the services' `Applicant` are all made from these fields as declared below
@@ -172,6 +194,21 @@ class Registration(models.Model):
             setattr(self, name, typed.normalize(getattr(self, name)))
         super().clean_fields(exclude=exclude)
 
+    @classmethod
+    def trainee_messages(cls, name: str) -> dict:
+        """The messages of a trainee's field (`TRAINEE_FIELDS`), for the registration forms and
+        the API's serializer alike: `field_messages` from the field's label and length, with
+        the numbers' own messages where a length would say nothing useful."""
+        field = cls._meta.get_field(name)
+        messages = field_messages(field.verbose_name, field.max_length)
+        if name == "phone":
+            messages["max_length"] = MOBILE_MESSAGE
+        elif name == "id_number":
+            messages["max_length"] = ID_NUMBER_MESSAGE
+        elif name == "email":
+            messages["invalid"] = _("Enter an email address such as name@example.com.")
+        return messages
+
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
@@ -183,3 +220,26 @@ class Registration(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    def cancelled_by_staff(self) -> bool:
+        """Whether a member of staff cancelled it (its audit entry names a user); a trainee's
+        own cancellation is logged without one."""
+        return (
+            log_registry.get_logs_for_instance(self)
+            .filter(action="bookings.registration.cancel", user__isnull=False)
+            .exists()
+        )
+
+    @property
+    def waiting_position(self) -> int | None:
+        """Its place on the cohort's waiting list (1 is promoted next), or None when it is not
+        waiting. Counted in `WAITING_ORDER`, the order `promote_waitlisted` promotes in."""
+        if self.status != self.Status.WAITLISTED:
+            return None
+        ahead = Q(created_at__lt=self.created_at) | Q(created_at=self.created_at, pk__lt=self.pk)
+        return (
+            Registration.objects.filter(cohort_id=self.cohort_id, status=self.Status.WAITLISTED)
+            .filter(ahead)
+            .count()
+            + 1
+        )

@@ -335,7 +335,7 @@ def promote_waitlisted(cohort: Cohort, *, by: User | None) -> list[int]:
         return []
     promoted = list(
         Registration.objects.filter(cohort=cohort, status=Status.WAITLISTED).order_by(
-            "created_at", "pk"
+            *Registration.WAITING_ORDER
         )[:free]
     )
     status = Status.PENDING if cohort.requires_approval else Status.CONFIRMED

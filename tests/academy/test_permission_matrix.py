@@ -467,6 +467,8 @@ EXPECTED = {
     "wagtaildocs_authenticate_with_password": everyone(OK),
     "wagtailimages_serve": everyone(OK),
     "search": everyone(OK),
+    # The privacy notice every consent line links to: public, read-only.
+    "privacy": everyone(OK),
     "bookings:lookup": everyone(OK),
     "bookings:registration": everyone(OK),
     "bookings:cancel": everyone(NOT_ALLOWED),

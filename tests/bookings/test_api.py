@@ -248,7 +248,8 @@ def test_register_field_errors_are_in_chinese(client, cohort):
     response = post(client, cohort.pk, body(phone="12345", name=""))
 
     assert response.status_code == 400
-    assert response.json() == {"phone": [MOBILE_ERROR], "name": ["该字段不能为空。"]}
+    # The registration form's own messages (Registration.trainee_messages).
+    assert response.json() == {"phone": [MOBILE_ERROR], "name": ["请填写姓名。"]}
     assert written() == (0, 0)
 
 
@@ -257,9 +258,9 @@ def test_register_missing_fields_are_named_in_chinese(client, cohort):
 
     assert response.status_code == 400
     assert response.json() == {
-        "name": ["该字段是必填项。"],
-        "phone": ["该字段是必填项。"],
-        "unit": ["该字段是必填项。"],
+        "name": ["请填写姓名。"],
+        "phone": ["请填写手机号码。"],
+        "unit": ["请填写单位。"],
     }
     assert written() == (0, 0)
 

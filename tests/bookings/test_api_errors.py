@@ -38,10 +38,11 @@ def post(client, cohort_id, data, *, language=None, content_type="application/js
 # The language of the messages
 
 
-CHINESE = {"phone": ["请输入以1开头的11位手机号码。"], "unit": ["该字段是必填项。"]}
+# The registration form's messages (Registration.trainee_messages), in the client's language.
+CHINESE = {"phone": ["请输入以1开头的11位手机号码。"], "unit": ["请填写单位。"]}
 ENGLISH = {
     "phone": ["Enter an 11-digit mobile number starting with 1."],
-    "unit": ["This field is required."],
+    "unit": ["Unit is required."],
 }
 
 

@@ -231,7 +231,7 @@ def test_api_refuses_a_lone_surrogate_with_a_chinese_message(client, cohort, fie
         ("name", [SURROGATE]),
         ("unit", [SURROGATE]),
         ("position", [SURROGATE]),
-        ("email", [SURROGATE, "请输入合法的邮件地址。"]),
+        ("email", [SURROGATE, "请填写正确的电子邮箱，例如 name@example.com。"]),
     ],
 )
 def test_serializer_refuses_a_lone_surrogate_in_each_field(field, messages):

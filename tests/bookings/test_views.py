@@ -158,31 +158,67 @@ def test_cohort_page_shows_no_form_once_registration_closed(client, programme):
     assert 'name="phone"' not in page
 
 
-WAITLIST_NOTICE = '<div class="notice notice--info">'
-FULL_NOTICE = '<div class="notice" role="status">'
+def decision_button(page: str) -> str | None:
+    """The words of the one button at the top of the cohort page, or None without one."""
+    found = re.search(r'<a class="button button--block" href="#registration">(.*?)</a>', page)
+    return found.group(1) if found else None
 
 
 @pytest.mark.parametrize(
-    ("cohort_fields", "registered", "notice", "form_shown"),
+    ("cohort_fields", "registered", "button", "form_shown"),
     [
-        ({"capacity": 2}, 1, None, True),
-        ({"capacity": 1}, 1, WAITLIST_NOTICE, True),
-        ({"capacity": 1, "waitlist_capacity": 1}, 1, WAITLIST_NOTICE, True),
-        ({"capacity": 1, "waitlist_capacity": 1}, 2, FULL_NOTICE, False),
-        ({"capacity": 1, "waitlist_enabled": False}, 1, FULL_NOTICE, False),
+        ({"capacity": 2}, 1, "立即报名", True),
+        ({"capacity": 2, "requires_approval": True}, 1, "报名需审核", True),
+        ({"capacity": 1}, 1, "加入候补", True),
+        ({"capacity": 1, "waitlist_capacity": 1}, 1, "加入候补", True),
+        ({"capacity": 1, "waitlist_capacity": 1}, 2, None, False),
+        ({"capacity": 1, "waitlist_enabled": False}, 1, None, False),
     ],
 )
 def test_cohort_page_offers_what_a_new_registration_would_get(
-    client, programme, cohort_fields, registered, notice, form_shown
+    client, programme, cohort_fields, registered, button, form_shown
 ):
     cohort = CohortFactory(programme=programme, **cohort_fields)
     register_trainees(cohort, registered)
 
     page = client.get(cohort.get_url()).content.decode()
 
-    full = re.search(r'(<div class="notice[^>]*>)\s*<p class="notice__title">名额已满</p>', page)
-    assert (full.group(1) if full else None) == notice
+    assert decision_button(page) == button
     assert ('name="phone"' in page) is form_shown
+    assert ('<p class="notice__title">名额已满</p>' in page) is (button is None)
+    if form_shown:
+        submit = re.search(r'<button class="button" type="submit">(.*?)</button>', page)
+        assert submit.group(1) == button
+
+
+def test_cohort_page_puts_the_decision_before_the_form_and_the_panels(client, programme):
+    cohort = CohortFactory(
+        programme=programme,
+        contact_name="王老师",
+        contact_phone="0535-6688123",
+        registration_closes_at=datetime.datetime(2099, 3, 1, 1, 30, tzinfo=datetime.UTC),
+    )
+
+    page = client.get(cohort.get_url()).content.decode()
+
+    decision = page.index('class="decision panel"')
+    assert decision < page.index('id="registration-form"') < page.index('id="cohort-contact"')
+    assert page.index('id="registration-form"') < page.index('id="cohort-calendar"')
+    top = page[decision : page.index('id="registration-form"')]
+    assert "报名截止" in top
+    # 01:30 UTC is 09:30 in Asia/Shanghai.
+    assert "2099年3月1日 09:30" in top
+    assert "无需审核" in top
+    assert seats_shown(top) == 10
+
+
+def test_cohort_page_says_staff_approve(client, programme):
+    cohort = CohortFactory(programme=programme, requires_approval=True)
+
+    page = client.get(cohort.get_url()).content.decode()
+
+    assert "报名需经学院审核" in page
+    assert decision_button(page) == "报名需审核"
 
 
 @pytest.mark.parametrize(("ends_in_days", "finished"), [(-1, True), (0, False)])
@@ -199,7 +235,7 @@ def test_cohort_page_says_finished_once_the_last_day_is_over(
     page = client.get(cohort.get_url()).content.decode()
 
     assert ("本班次已结束" in page) is finished
-    assert ('class="panel seats"' in page) is not finished
+    assert ('class="seats__number"' in page) is not finished
     assert ('name="phone"' in page) is not finished
 
 
