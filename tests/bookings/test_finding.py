@@ -8,7 +8,13 @@ from django.utils import timezone
 
 from tests.factories import CoursePageFactory, LecturerPageFactory, TrainingBasePageFactory
 
-from .factories import CohortFactory, ProgrammePageFactory, SessionFactory, at_local
+from .factories import (
+    CohortFactory,
+    ProgrammePageFactory,
+    SessionFactory,
+    at_local,
+    register_trainees,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -83,8 +89,6 @@ def test_a_new_cohort_shows_on_the_cached_home_page_at_once(client, cached_pages
 def test_a_registration_leaves_the_cached_home_page_cached(
     client, cached_pages, cohort, django_assert_num_queries
 ):
-    from .factories import register_trainees
-
     client.get("/")
     register_trainees(cohort, 1)
 
