@@ -8,11 +8,12 @@ from wagtail.models import Page
 
 from core.models import SearchablePage
 
-from .selectors import featured_courses, latest_news, site_figures
+from .selectors import featured_courses, latest_news, next_cohorts, site_figures
 
 
 class HomePage(SearchablePage):
-    """The academy's front page: who it is, live figures, featured courses and latest news."""
+    """The academy's front page: who it is, live figures, the next training classes, featured
+    courses and latest news."""
 
     tagline = models.CharField(_("tagline"), max_length=120, blank=True)
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
@@ -51,6 +52,7 @@ class HomePage(SearchablePage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["figures"] = site_figures()
+        context["next_cohorts"] = next_cohorts()
         context["featured_courses"] = featured_courses()
         context["latest_news"] = latest_news()
         return context

@@ -5,6 +5,7 @@ from django.db.models import Count
 from wagtail.models import Page
 
 from bases.models import TrainingBasePage
+from bookings.models import Cohort
 from core.models import NewsPage, with_renditions
 from courses.models import CoursePage
 from lecturers.models import LecturerPage
@@ -43,3 +44,10 @@ def featured_courses(limit: int = 6):
 
 def latest_news(limit: int = 5):
     return NewsPage.objects.live().order_by("-date", "-pk")[:limit]
+
+
+def next_cohorts(limit: int = 4) -> list[Cohort]:
+    """The next cohorts trainees can still look forward to (`Cohort.objects.still_open()`),
+    with their programmes, in one query. No seat counts: the home page is cached whole, and
+    a registration does not make it stale."""
+    return list(Cohort.objects.still_open().select_related("programme")[:limit])

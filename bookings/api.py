@@ -1,6 +1,8 @@
 """JSON API for the WeChat mini-program and the check-in scanner: cohorts and registrations."""
 
 from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from drf_spectacular.utils import (
@@ -27,10 +29,18 @@ from core.api import (
     check_body_size,
 )
 from core.ratelimit import too_many_attempts
+from core.validators import MOBILE_INPUT, validate_mobile
 
 from .models import Cohort, Registration
 from .selectors import session_queryset
-from .services import Applicant, BookingError, register
+from .services import (
+    Applicant,
+    BookingError,
+    InvalidTransition,
+    cancel_registration,
+    find_registration,
+    register,
+)
 
 
 class RegistrationConflict(exceptions.APIException):
@@ -258,3 +268,207 @@ class CohortViewSet(
             },
             status=status.HTTP_201_CREATED,
         )
+
+
+# The trainee's registration, for the mini-program: what their private page shows.
+
+
+class RegistrationCohortSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    programme = serializers.CharField(source="programme.title")
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    location = serializers.CharField()
+    contact_name = serializers.CharField()
+    contact_phone = serializers.CharField()
+    page_url = serializers.SerializerMethodField()
+
+    def get_page_url(self, cohort) -> str:
+        return self.context["request"].build_absolute_uri(cohort.get_url())
+
+
+class RegistrationDetailSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        help_text=_("The private link's token: keep it, it opens this registration.")
+    )
+    code = serializers.CharField(help_text=_("The registration code, to read out at the desk."))
+    status = serializers.ChoiceField(choices=Registration.Status.choices)
+    status_label = serializers.CharField(source="get_status_display")
+    name = serializers.CharField()
+    phone = serializers.CharField(source="masked_phone", help_text=_("Masked: 138****1234."))
+    unit = serializers.CharField()
+    registered_at = serializers.DateTimeField(source="created_at")
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    can_cancel = serializers.SerializerMethodField(
+        help_text=_(
+            "Whether the trainee may still cancel: an active one, before the cohort begins."
+        )
+    )
+    manage_url = serializers.SerializerMethodField()
+    calendar_url = serializers.SerializerMethodField()
+    cohort = RegistrationCohortSerializer()
+    sessions = SessionSerializer(many=True, source="timetable_sessions")
+
+    def get_can_cancel(self, registration) -> bool:
+        return registration.is_active and not registration.cohort.has_begun
+
+    def get_manage_url(self, registration) -> str:
+        return self.context["request"].build_absolute_uri(registration.get_absolute_url())
+
+    def get_calendar_url(self, registration) -> str:
+        return self.context["request"].build_absolute_uri(
+            reverse("calendar:registration", kwargs={"token": registration.token})
+        )
+
+
+# A comment, not a docstring, as for RegistrationRequestSerializer: the schema shows docstrings.
+class LookupRequestSerializer(serializers.Serializer):
+    phone = NormalisedCharField(
+        normalizer=MOBILE_INPUT.normalize,
+        pattern=MOBILE_INPUT.pattern,
+        max_length=MOBILE_INPUT.max_length,
+        validators=[validate_mobile],
+        label=_("Mobile"),
+    )
+    code = NormalisedCharField(max_length=12, label=_("Registration code"))
+
+
+REGISTRATION_NOT_FOUND = _("No registration has this link. It may have been reset.")
+LOOKUP_NOT_FOUND = _("No registration matches this mobile number and code.")
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    description=_("Seconds until the spent rate limit counts again."),
+    response=[429],
+)
+TOKEN = OpenApiParameter(
+    "token",
+    str,
+    OpenApiParameter.PATH,
+    description=_("The token of the trainee's private link, as registration returned it."),
+)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary=_("A trainee's registration"),
+        description=_(
+            "Status, registration code, cohort and timetable of the registration the private "
+            "link's token opens. The mobile number is masked."
+        ),
+        parameters=[TOKEN],
+        responses={
+            200: RegistrationDetailSerializer,
+            404: OpenApiResponse(ErrorSerializer, description=REGISTRATION_NOT_FOUND),
+        },
+    )
+)
+class RegistrationViewSet(AcceptLanguageMixin, viewsets.GenericViewSet):
+    """A trainee's own registration: read it, cancel it, or find it with phone and code."""
+
+    authentication_classes = []
+    permission_classes = []
+    lookup_field = "token"
+    lookup_value_regex = "[A-Za-z0-9_-]{1,64}"
+    serializer_class = RegistrationDetailSerializer
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        check_body_size(request)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)  # personal and live: no cache keeps it
+        return response
+
+    def get_object(self) -> Registration:
+        registration = (
+            Registration.objects.select_related("cohort__programme")
+            .filter(token=self.kwargs["token"])
+            .first()
+        )
+        if registration is None:
+            raise exceptions.NotFound(REGISTRATION_NOT_FOUND)
+        return registration
+
+    def detail_response(self, registration: Registration) -> Response:
+        registration.timetable_sessions = list(
+            session_queryset().filter(cohort=registration.cohort_id).order_by("starts_at", "pk")
+        )
+        serializer = RegistrationDetailSerializer(registration, context={"request": self.request})
+        return Response(serializer.data)
+
+    def retrieve(self, request, token=None):
+        return self.detail_response(self.get_object())
+
+    @extend_schema(
+        summary=_("Cancel registration"),
+        description=_(
+            "Cancels the registration and frees its seat for the waiting list. A registration "
+            "already cancelled is answered as it is. After the cohort has begun, or once it was "
+            "turned down, only the academy's staff can change it (409)."
+        ),
+        request=None,
+        parameters=[TOKEN],
+        responses={
+            200: RegistrationDetailSerializer,
+            404: OpenApiResponse(ErrorSerializer, description=REGISTRATION_NOT_FOUND),
+            409: OpenApiResponse(ErrorSerializer, description=InvalidTransition.default_message),
+            411: OpenApiResponse(ErrorSerializer, description=LengthRequired.default_detail),
+            413: OpenApiResponse(ErrorSerializer, description=PayloadTooLarge.default_detail),
+            503: OpenApiResponse(ErrorSerializer, description=Busy.default_detail),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="cancel")
+    def cancel(self, request, token=None):
+        registration = self.get_object()
+        if registration.status != Registration.Status.CANCELLED:
+            try:
+                cancel_registration(registration, by=None)
+            except BookingError as error:
+                raise RegistrationConflict(error.message, code=error.code) from error
+            registration.refresh_from_db()
+        return self.detail_response(registration)
+
+    @extend_schema(
+        summary=_("Find a registration by mobile number and code"),
+        description=_(
+            "The registration with this mobile number and registration code, and its token. "
+            "A wrong number and a wrong code get the same 404. Attempts are limited per network "
+            "and per number (429 with Retry-After)."
+        ),
+        request=LookupRequestSerializer,
+        parameters=[RETRY_AFTER],
+        responses={
+            200: RegistrationDetailSerializer,
+            400: BAD_REQUEST,
+            404: OpenApiResponse(ErrorSerializer, description=LOOKUP_NOT_FOUND),
+            411: OpenApiResponse(ErrorSerializer, description=LengthRequired.default_detail),
+            413: OpenApiResponse(ErrorSerializer, description=PayloadTooLarge.default_detail),
+            415: OpenApiResponse(
+                ErrorSerializer, description=_("The Content-Type is not application/json.")
+            ),
+            429: OpenApiResponse(ErrorSerializer, description=TooManyRequests.default_detail),
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="lookup")
+    def lookup(self, request):
+        if not isinstance(request.data, dict):
+            raise exceptions.ParseError(_("Send a JSON object."))
+        if wait := too_many_attempts(
+            request, group="lookup", phone=str(request.data.get("phone", ""))
+        ):
+            raise TooManyRequests(wait=wait)
+        serializer = LookupRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        registration = find_registration(
+            phone=serializer.validated_data["phone"], code=serializer.validated_data["code"]
+        )
+        if registration is None:
+            raise exceptions.NotFound(LOOKUP_NOT_FOUND)
+        return self.detail_response(registration)

@@ -38,3 +38,13 @@ def timetable(cohort) -> list[tuple]:
 def seats_left(cohort) -> int:
     """`cohort.seats_left`, of a cohort from `with_seats()`."""
     return cohort.seats_left
+
+
+def upcoming_sessions(limit: int = 8, **filters) -> list[Session]:
+    """The next scheduled sessions matching `filters` (a course, a lecturer, a base), with
+    their cohort, programme, course and base, in one query whatever their number."""
+    return list(
+        Session.objects.upcoming()
+        .filter(**filters)
+        .select_related("cohort__programme", "course", "base")[:limit]
+    )

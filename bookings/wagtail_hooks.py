@@ -22,6 +22,7 @@ from .admin.timetable import (
     SessionViewSet,
 )
 from .models import Registration
+from .selectors import upcoming_sessions
 
 
 class TrainingGroup(SnippetViewSetGroup):
@@ -81,6 +82,38 @@ class CapacityChangeFormatter(LogFormatter):
         if "old" in data and "new" in data:
             return _("Seats changed from %(old)s to %(new)s") % data
         return _("Seats changed")
+
+
+def sessions_section(request, heading: str, heading_id: str, **filters) -> str:
+    """The page's next sessions, or nothing when none is scheduled."""
+    sessions = upcoming_sessions(**filters)
+    if not sessions:
+        return ""
+    context = {
+        "sessions": sessions,
+        "heading": heading,
+        "heading_id": heading_id,
+        "show_course": "course" not in filters,
+    }
+    return render_to_string("bookings/includes/sessions_section.html", context, request=request)
+
+
+@hooks.register("register_course_page_section")
+def course_sessions(request, page) -> str:
+    return sessions_section(
+        request, _("Where it is taught next"), "course-sessions", course=page.pk
+    )
+
+
+# Before the calendar feed on a lecturer's and a base's page: hooks run in the order registered.
+@hooks.register("register_lecturer_page_section")
+def lecturer_sessions(request, page) -> str:
+    return sessions_section(request, _("Teaching next"), "lecturer-sessions", lecturers=page.pk)
+
+
+@hooks.register("register_base_page_section")
+def base_sessions(request, page) -> str:
+    return sessions_section(request, _("Sessions here next"), "base-sessions", base=page.pk)
 
 
 def calendar_section(request, page, *, url_name: str, heading: str, heading_id: str) -> str:

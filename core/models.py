@@ -21,6 +21,7 @@ from wagtail.search import index
 
 from .blocks import BaseStreamBlock
 from .search import TitleBigramsField, bigram_text
+from .slugs import PinyinSlugPageForm, PinyinSlugPageMixin
 from .validators import normalize_digits, validate_credit_code, validate_office_phone
 
 INDEX_PAGE_SIZE = 12
@@ -126,9 +127,12 @@ class Organisation(index.Indexed, models.Model):
         super().clean_fields(exclude=exclude)
 
 
-class SearchablePage(Page):
+class SearchablePage(PinyinSlugPageMixin, Page):
     """A page whose title and text are also indexed as Chinese bigrams (see core.search);
-    a match in the title ranks above a match in the text only."""
+    a match in the title ranks above a match in the text only. Its slug is pinyin, never
+    Chinese (core.slugs)."""
+
+    base_form_class = PinyinSlugPageForm
 
     search_fields = [
         *Page.search_fields,

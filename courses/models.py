@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -35,7 +35,11 @@ class CourseFormat(models.TextChoices):
 
 
 class CourseIndexPage(IndexPage):
-    """The catalogue of courses, filtered by format and topic."""
+    """The catalogue of courses, filtered by format and topic, the newest published first.
+
+    Order: first published, newest first (a course never published live is last), then the
+    newest page; stable from one page of the list to the next, so a new course is on page 1.
+    """
 
     menu_label = _("Courses")
 
@@ -61,7 +65,7 @@ class CourseIndexPage(IndexPage):
             Prefetch("lecturers", queryset=lecturer_queryset()),
         )
         context["courses_page"] = self.paginate(
-            request, courses.order_by("-featured", "title", "pk")
+            request, courses.order_by(F("first_published_at").desc(nulls_last=True), "-pk")
         )
         context["formats"] = CourseFormat.choices
         context["topics"] = topics

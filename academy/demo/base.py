@@ -12,6 +12,8 @@ from django.utils import timezone
 from tqdm import tqdm
 from wagtail.models import Page
 
+from core.slugs import pinyin_slug
+
 DEFAULT_SEED = 20200501
 
 
@@ -96,6 +98,24 @@ class Seeder:
             for target_pk in dict.fromkeys(target_pks)
         ]
         through.objects.bulk_create(rows, batch_size=500)
+
+
+class PinyinSlugs:
+    """Each title's pinyin slug (core.slugs), numbered -2, -3… when an earlier title of the run
+    had it (homophones, long titles cut short): the same titles in the same order give the
+    same slugs, so a second run finds the pages it made."""
+
+    def __init__(self):
+        self.taken: set[str] = set()
+
+    def __call__(self, title: str) -> str:
+        base_slug = pinyin_slug(title) or "page"
+        slug, suffix = base_slug, 1
+        while slug in self.taken:
+            suffix += 1
+            slug = f"{base_slug}-{suffix}"
+        self.taken.add(slug)
+        return slug
 
 
 def child_slugs(parent: Page) -> set[str]:

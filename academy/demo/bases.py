@@ -13,7 +13,7 @@ from bases.models import (
 from core.models import District
 
 from . import content
-from .base import Pools, child_slugs
+from .base import PinyinSlugs, Pools, child_slugs
 from .core import CoreSeeder
 
 BASES = 160
@@ -89,10 +89,10 @@ class TrainingBaseSeeder(CoreSeeder):
         rng = self.rng("bases")
         existing = child_slugs(index)
         seen: set[str] = set()
+        slugs = PinyinSlugs()
         categories = content.bases.base_category_order
         with transaction.atomic(), self.bar(total, "实训基地", "处") as bar:
             for i in range(total):
-                slug = f"base-{i + 1:04d}"
                 district = self.districts[i % len(self.districts)]
                 category = categories[(i + i // len(self.districts)) % len(categories)]
                 title, street = next(
@@ -101,6 +101,7 @@ class TrainingBaseSeeder(CoreSeeder):
                     if title not in seen
                 )
                 seen.add(title)
+                slug = slugs(title)
                 road = rng.choice(content.core.roads)
                 address = f"{district.name}{street}{road}{rng.randint(1, 299)}号"
                 lat, lng = content.core.district_centres[district.slug]

@@ -10,7 +10,7 @@ from core.models import District, NewsIndexPage, NewsPage, Organisation, Topic
 from core.validators import credit_code_check_char
 
 from . import content
-from .base import Pools, Seeder, child_slugs
+from .base import PinyinSlugs, Pools, Seeder, child_slugs
 
 ORGANISATIONS = 300  # per unit of --scale
 # Areas that are run by a 党工委 rather than a district or city party committee.
@@ -191,6 +191,7 @@ class CoreSeeder(Seeder):
     def news(self, index: NewsIndexPage, topics: list[Topic], pools: Pools) -> None:
         rng = self.rng("news")
         existing = child_slugs(index)
+        slugs = PinyinSlugs()
         topic_names = {topic.name for topic in topics}
         salons = sum(1 for kind, *_ in content.core.news if kind == "salon")
         today = timezone.localdate()
@@ -230,7 +231,7 @@ class CoreSeeder(Seeder):
                         )
                     )
                 moment = timezone.make_aware(datetime.combine(date, time(10, rng.randint(0, 59))))
-                slug = f"news-{i + 1:02d}"
+                slug = slugs(title)
                 bar.update()
                 if slug in existing:
                     continue

@@ -10,7 +10,7 @@ from courses.models import CourseFormat, CourseIndexPage, CourseMaterial, Course
 from lecturers.models import LecturerPage
 
 from . import content
-from .base import Pools, child_slugs
+from .base import PinyinSlugs, Pools, child_slugs
 from .bases import TrainingBaseSeeder
 from .lecturers import LecturerSeeder
 
@@ -73,10 +73,10 @@ class CourseSeeder(LecturerSeeder, TrainingBaseSeeder):
         if not lecturers or not bases:
             raise RuntimeError("Lecturers and bases must exist before courses.")
         seen: set[str] = set()
+        slugs = PinyinSlugs()
         onsite_count = 0
         with transaction.atomic(), self.bar(total, "名课", "门") as bar:
             for i in range(total):
-                slug = f"course-{i + 1:04d}"
                 fmt = content.courses.course_format_order[
                     i % len(content.courses.course_format_order)
                 ]
@@ -96,6 +96,7 @@ class CourseSeeder(LecturerSeeder, TrainingBaseSeeder):
                     title = self.course_title(rng, fmt, topic, district, seen)
                 else:
                     title = self.course_title(rng, fmt, topic, district, seen)
+                slug = slugs(title)
                 hours = Decimal(rng.choice(["1.5", "2.0", "2.0", "2.5", "3.0", "3.5", "4.0"]))
                 summary = content.courses.course_summary.format(
                     topic=topic.name, point=rng.choice(content.courses.course_outline)

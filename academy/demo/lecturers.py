@@ -6,7 +6,7 @@ from core.models import District, Topic
 from lecturers.models import LecturerCategory, LecturerIndexPage, LecturerPage
 
 from . import content
-from .base import Pools, child_slugs
+from .base import PinyinSlugs, Pools, child_slugs
 from .core import CoreSeeder
 
 LECTURERS = 100  # per unit of --scale
@@ -73,11 +73,12 @@ class LecturerSeeder(CoreSeeder):
         rng = self.rng("lecturers")
         existing = child_slugs(index)
         seen: set[str] = set()
+        slugs = PinyinSlugs()
         pages = []
         with transaction.atomic(), self.bar(total, "百人讲师团", "位") as bar:
             for i in range(total):
-                slug = f"lecturer-{i + 1:04d}"
                 name = self.unique(seen, (self.person_name(rng) for _ in range(200)))
+                slug = slugs(name)
                 category = content.lecturers.trainer_category_order[
                     i % len(content.lecturers.trainer_category_order)
                 ]

@@ -244,6 +244,9 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.
 # it, or calendars see every session as a new event. Empty: WAGTAILADMIN_BASE_URL's host.
 CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "")
 WAGTAIL_I18N_ENABLED = False
+# The admin's slug field keeps the Chinese it fills from the title; core.slugs saves it as
+# pinyin. Without unicode the script would drop every Han character and leave no slug.
+WAGTAIL_ALLOW_UNICODE_SLUGS = True
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES

@@ -26,6 +26,16 @@ class CohortQuerySet(models.QuerySet):
         """The cohorts whose last day is today or later: those `is_finished` leaves out."""
         return self.filter(ends_on__gte=academy_today())
 
+    def still_open(self, at=None):
+        """The cohorts a trainee can still look forward to: not begun (its first day after
+        today), registration not yet closed at `at` (now by default), the programme live.
+        Soonest first: what the home page offers as the next training classes."""
+        return self.filter(
+            programme__live=True,
+            starts_on__gt=academy_today(),
+            registration_closes_at__gt=at or timezone.now(),
+        ).order_by("starts_on", "pk")
+
     def with_seats(self):
         """With `seats_taken` and `waitlisted` annotated, and the programme: what the seat rules
         (`seats_left`, `new_registration_status`) read."""
@@ -136,6 +146,11 @@ class Cohort(models.Model):
         return None
 
     @property
+    def has_begun(self) -> bool:
+        """Its first day has come in the academy's time zone: a trainee may no longer cancel."""
+        return self.starts_on <= academy_today()
+
+    @property
     def seats_left(self) -> int:
         """Free seats; needs `Cohort.objects.with_seats()`."""
         return max(0, self.capacity - self.seats_taken)
@@ -167,6 +182,15 @@ class Cohort(models.Model):
 class SessionQuerySet(models.QuerySet):
     def scheduled(self):
         return self.filter(cancelled_at__isnull=True)
+
+    def upcoming(self, at=None):
+        """Scheduled sessions not yet over at `at` (now by default), of live programmes, soonest
+        first: what a course's, lecturer's or base's page lists."""
+        return (
+            self.scheduled()
+            .filter(ends_at__gt=at or timezone.now(), cohort__programme__live=True)
+            .order_by("starts_at", "pk")
+        )
 
     def overlapping(self, starts_at, ends_at):
         return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)

@@ -241,7 +241,7 @@ def cancel_registration(registration: Registration, *, by: User | None = None) -
         registration = Registration.objects.get(pk=registration.pk)
         if not registration.is_active:
             raise InvalidTransition()
-        if by is None and cohort.starts_on <= timezone.localdate():
+        if by is None and cohort.has_begun:
             raise InvalidTransition(
                 _("The cohort has begun; please ask the academy's staff to cancel.")
             )
@@ -378,7 +378,7 @@ def update_cohort(cohort: Cohort, *, by: User | None) -> list[int]:
 def find_registration(*, phone: str, code: str) -> Registration | None:
     return (
         Registration.objects.filter(phone=phone, code=code.strip().upper())
-        .select_related("cohort")
+        .select_related("cohort__programme")
         .first()
     )
 

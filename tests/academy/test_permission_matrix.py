@@ -135,6 +135,11 @@ EXPECTED = {
     "cohort-list": everyone(OK),
     "cohort-detail": everyone(OK),
     "cohort-registrations": everyone(NOT_ALLOWED),
+    # A trainee's registration by its private token, as their private page: whoever holds the
+    # link reads it, whatever their role; cancelling and looking up take a POST only.
+    "registration-detail": everyone(OK),
+    "registration-cancel": everyone(NOT_ALLOWED),
+    "registration-lookup": everyone(NOT_ALLOWED),
     "calendar:academy": everyone(OK),
     "calendar:cohort": everyone(OK),
     "calendar:base": everyone(OK),
@@ -690,6 +695,8 @@ def arguments(key: str, names: list[str], w) -> dict:
             "bookings:registration": {"token": w.registration.token},
             "bookings:cancel": {"token": w.registration.token},
             "bookings:reset_calendar": {"token": w.registration.token},
+            "registration-detail": {"token": w.registration.token},
+            "registration-cancel": {"token": w.registration.token},
             "wagtailadmin_workflows:add_task": {
                 "app_label": "wagtailcore",
                 "model_name": "groupapprovaltask",

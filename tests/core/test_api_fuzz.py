@@ -21,7 +21,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.bookings.factories import CohortFactory, ProgrammeIndexPageFactory, ProgrammePageFactory
+from tests.bookings.factories import (
+    CohortFactory,
+    ProgrammeIndexPageFactory,
+    ProgrammePageFactory,
+    register_trainees,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,11 +64,15 @@ def api_schema(site_tree, settings):
 def test_api_answers_as_its_schema_says(api_schema):
     ProgrammeIndexPageFactory()
     cohort = CohortFactory(programme=ProgrammePageFactory())
+    [registration] = register_trainees(cohort, 1)
 
     def at_the_cohort(case):
-        """Most generated ids name no cohort: send about half of the examples to one that does."""
+        """Most generated ids and tokens name nothing: send about half of the examples to a
+        cohort and a registration that exist."""
         if "id" in case.path_parameters:
             case.path_parameters["id"] = cohort.pk
+        if "token" in case.path_parameters:
+            case.path_parameters["token"] = registration.token
         return case
 
     operations = [result.ok() for result in api_schema.get_all_operations()]
@@ -71,6 +80,9 @@ def test_api_answers_as_its_schema_says(api_schema):
         "GET /api/v1/cohorts/",
         "GET /api/v1/cohorts/{id}/",
         "POST /api/v1/cohorts/{id}/registrations/",
+        "GET /api/v1/registrations/{token}/",
+        "POST /api/v1/registrations/{token}/cancel/",
+        "POST /api/v1/registrations/lookup/",
     }
     for operation in operations:
         cases = st.one_of(
