@@ -4,13 +4,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The dev settings build the admin's URL (printed by ensure_admin, linked from notices) from them.
+export HOST PORT
+# pip's warnings about the machine's configuration ("Location ... is ignored") are not ours.
+PIP := $(PY) -m pip --quiet --quiet --disable-pip-version-check
 
 .PHONY: run test install migrate demo serve worker lint format messages bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PIP) install --upgrade pip
+	$(PIP) install -e '.[dev]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -28,12 +32,18 @@ demo: migrate
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py demo_users
 
+# The site queues notices in the database and a worker beside it sends them, as in production:
+# the worker's console shows each mail and SMS, and the notice log (通知发送记录) lists them.
+# Stopping the server (Ctrl+C) stops the worker too.
+serve: export TASKS_BACKEND ?= database
 serve:
+	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 run: demo serve
 
-# Sends queued notices; the site must queue them too: `TASKS_BACKEND=database make run`.
+# Sends queued notices alone, e.g. beside a site started otherwise (`make serve` runs one itself).
 worker: migrate
 	TASKS_BACKEND=$${TASKS_BACKEND:-database} $(PY) manage.py db_worker
 

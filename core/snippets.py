@@ -18,6 +18,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.permissions import policy_registry
 from wagtail.snippets.bulk_actions import delete
 from wagtail.snippets.views import chooser
+from wagtail.snippets.views.snippets import InspectView as SnippetInspectView
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 
@@ -54,10 +55,19 @@ class SnippetChooserViewSet(chooser.SnippetChooserViewSet):
     chosen_multiple_view_class = ChosenMultipleView
 
 
+class InspectView(SnippetInspectView):
+    """Wagtail prints an empty field as "None"; ours show "-", as Wagtail does an empty list."""
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        return "-" if value is None else value
+
+
 class AcademySnippetViewSet(SnippetViewSet):
     """A snippet viewset whose chooser checks permissions (see the module's docstring)."""
 
     chooser_viewset_class = SnippetChooserViewSet
+    inspect_view_class = InspectView
 
 
 class DeleteBulkAction(PermissionCheckedMixin, delete.DeleteBulkAction):

@@ -35,6 +35,7 @@ from wagtail.admin.views.bulk_action import BulkAction
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import ButtonWithDropdown
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import policy_registry
 
@@ -230,6 +231,16 @@ class NoticeTaskIndexView(IndexView):
         if not queues_in_transaction():
             return _("Notices are sent at once, so there is no record of sending.")
         return super().no_results_message
+
+    def get_list_buttons(self, instance):
+        # Wagtail names the row's menu after str(instance), "DBTaskResult object (<uuid>)".
+        buttons = super().get_list_buttons(instance)
+        for button in buttons:
+            if isinstance(button, ButtonWithDropdown):
+                button.attrs["aria-label"] = _("More options for '%(title)s'") % {
+                    "title": local_time(instance.enqueued_at)
+                }
+        return buttons
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)

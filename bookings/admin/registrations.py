@@ -28,7 +28,7 @@ from wagtail.snippets.views import snippets as snippet_views
 
 from core.exports import SafeExportMixin
 from core.locking import LockTimeout
-from core.snippets import AcademySnippetViewSet
+from core.snippets import AcademySnippetViewSet, InspectView
 
 from ..models import Cohort, Registration
 from ..selectors import cohorts_with_seats
@@ -110,7 +110,7 @@ class RegistrationIndexView(SafeExportMixin, snippet_views.IndexView):
         return row
 
 
-class RegistrationInspectView(snippet_views.InspectView):
+class RegistrationInspectView(InspectView):
     def get_phone_display_value(self):
         return self.object.masked_phone
 

@@ -56,7 +56,7 @@ def test_course_under_the_index_inherits_workflow(site_tree):
 def test_other_pages_keep_wagtails_default_workflow(site_tree):
     lecturer = LecturerPageFactory()
 
-    assert lecturer.get_workflow().name == "Moderators approval"
+    assert lecturer.get_workflow().name == "页面发布审核"
 
 
 def test_course_index_resave_keeps_one_assignment(site_tree):
@@ -72,7 +72,7 @@ def test_course_index_gets_no_course_workflow_once_deactivated(site_tree):
 
     index = site_tree.home.add_child(instance=CourseIndexPage(title="名课", slug="courses"))
 
-    assert index.get_workflow().name == "Moderators approval"
+    assert index.get_workflow().name == "页面发布审核"
 
 
 def test_editor_cannot_publish_a_course(draft_course, editor):
