@@ -66,7 +66,9 @@ class ChooserSearchMixin:
     def get_filter_form_class(self):
         form_class = super().get_filter_form_class()
         viewset = getattr(self.model_class, "snippet_viewset", None)
-        fields = tuple(getattr(viewset, "search_fields", None) or ())
+        fields = getattr(viewset, "search_fields", None)
+        # A viewset that sets none holds Wagtail's UNDEFINED marker.
+        fields = tuple(fields) if isinstance(fields, (list, tuple)) else ()
         if self.filter_form_class or class_is_indexed(self.model_class) or not fields:
             return form_class
         return type("FilterForm", (FieldSearchFilterMixin, form_class), {"search_fields": fields})
