@@ -24,9 +24,16 @@ def session_queryset():
     )
 
 
-def timetable(cohort) -> list[tuple]:
-    """The cohort's sessions grouped by local day: [(date, [session, …]), …]."""
-    sessions = session_queryset().filter(cohort=cohort).order_by("starts_at", "pk")
+def cohort_sessions(cohort) -> list[Session]:
+    """The cohort's sessions in order, course and base selected, lecturers prefetched."""
+    return list(session_queryset().filter(cohort=cohort).order_by("starts_at", "pk"))
+
+
+def timetable(cohort, sessions: list[Session] | None = None) -> list[tuple]:
+    """The cohort's sessions (`cohort_sessions`, loaded unless given) grouped by local day:
+    [(date, [session, …]), …]."""
+    if sessions is None:
+        sessions = cohort_sessions(cohort)
     return [
         (day, list(day_sessions))
         for day, day_sessions in groupby(

@@ -14,7 +14,7 @@ from core.ratelimit import retry_after, too_many_attempts
 
 from .forms import GroupContactForm, LookupForm, RegistrationForm, trainee_formset
 from .models import Cohort, Registration
-from .selectors import timetable
+from .selectors import cohort_sessions, timetable
 from .services import (
     BookingError,
     cancel_registration,
@@ -22,6 +22,7 @@ from .services import (
     register,
     rotate_token,
 )
+from .timetable_grid import week_grid
 
 TOO_MANY = gettext_lazy("Too many attempts from this network or number. Please wait a few minutes.")
 
@@ -31,13 +32,16 @@ def get_cohort(programme, cohort_id: int) -> Cohort:
 
 
 def cohort_context(request, programme, cohort) -> dict:
+    sessions = cohort_sessions(cohort)
     return {
         "page": programme,
         "self": programme,
         "cohort": cohort,
         "seats_left": cohort.seats_left,
         "registration_open": cohort.accepts_registrations(),
-        "timetable": timetable(cohort),
+        "timetable": timetable(cohort, sessions),
+        # The same sessions by week for wide screens; double bookings are for staff only.
+        "week_grid": week_grid(cohort, sessions),
     }
 
 

@@ -13,9 +13,13 @@ the name and code of a registration from its confirmation page. Ours refuse the 
 to a user without the action's permission on the model.
 """
 
+from django import forms
+from django.db.models import Q
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.permissions import policy_registry
+from wagtail.search.index import class_is_indexed
 from wagtail.snippets.bulk_actions import delete
 from wagtail.snippets.views import chooser
 from wagtail.snippets.views.snippets import InspectView as SnippetInspectView
@@ -32,11 +36,50 @@ class ChooserPermissionMixin(PermissionCheckedMixin):
         return policy_registry.get_by_type(self.model_class)
 
 
-class ChooseView(ChooserPermissionMixin, chooser.ChooseView):
+class FieldSearchFilterMixin(forms.Form):
+    """A chooser's search box for a model without a search index (topics, districts): the
+    objects where one of `search_fields` holds the query, as typed, so "物业" finds
+    "红色物业" (an index would need the words cut into bigrams first, see core.search)."""
+
+    q = forms.CharField(
+        label=_("Search term"),
+        widget=forms.TextInput(attrs={"placeholder": _("Search")}),
+        required=False,
+    )
+    search_fields: tuple[str, ...] = ()
+
+    def filter(self, objects):
+        objects = super().filter(objects)
+        if query := (self.cleaned_data.get("q") or "").strip():
+            condition = Q()
+            for name in self.search_fields:
+                condition |= Q(**{f"{name}__icontains": query})
+            objects = objects.filter(condition)
+            self.is_searching = True
+            self.search_query = query
+        return objects
+
+
+class ChooserSearchMixin:
+    """Wagtail's snippet chooser searches only models with a search index; ours also search
+    the others, over their viewset's `search_fields`."""
+
+    def get_filter_form_class(self):
+        form_class = super().get_filter_form_class()
+        viewset = getattr(self.model_class, "snippet_viewset", None)
+        fields = getattr(viewset, "search_fields", None)
+        # A viewset that sets none holds Wagtail's UNDEFINED marker.
+        fields = tuple(fields) if isinstance(fields, (list, tuple)) else ()
+        if self.filter_form_class or class_is_indexed(self.model_class) or not fields:
+            return form_class
+        return type("FilterForm", (FieldSearchFilterMixin, form_class), {"search_fields": fields})
+
+
+class ChooseView(ChooserPermissionMixin, ChooserSearchMixin, chooser.ChooseView):
     pass
 
 
-class ChooseResultsView(ChooserPermissionMixin, chooser.ChooseResultsView):
+class ChooseResultsView(ChooserPermissionMixin, ChooserSearchMixin, chooser.ChooseResultsView):
     pass
 
 

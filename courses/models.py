@@ -7,8 +7,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Prefetch
 from django.utils.translation import gettext_lazy as _
-from modelcluster.fields import ParentalKey, ParentalManyToManyField
-from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import (
+    FieldPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    MultipleChooserPanel,
+    PageChooserPanel,
+)
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
@@ -85,8 +91,14 @@ class CoursePage(SearchablePage):
     section_hook = "register_course_page_section"
 
     format = models.CharField(_("format"), max_length=16, choices=CourseFormat.choices)
-    topics = ParentalManyToManyField(
-        Topic, verbose_name=_("topics"), blank=True, related_name="courses"
+    # Chosen in the editor through `topic_links` and `lecturer_links` (searchable choosers),
+    # read through these.
+    topics = models.ManyToManyField(
+        Topic,
+        verbose_name=_("topics"),
+        blank=True,
+        related_name="courses",
+        through="courses.CourseTopic",
     )
     study_hours = models.DecimalField(
         _("study hours"),
@@ -97,8 +109,12 @@ class CoursePage(SearchablePage):
     )
     summary = models.TextField(_("summary"), max_length=500)
     body = StreamField(BaseStreamBlock(), verbose_name=_("body"), blank=True)
-    lecturers = ParentalManyToManyField(
-        "lecturers.LecturerPage", verbose_name=_("lecturers"), blank=True, related_name="courses"
+    lecturers = models.ManyToManyField(
+        "lecturers.LecturerPage",
+        verbose_name=_("lecturers"),
+        blank=True,
+        related_name="courses",
+        through="courses.CourseLecturer",
     )
     base = models.ForeignKey(
         "bases.TrainingBasePage",
@@ -122,13 +138,21 @@ class CoursePage(SearchablePage):
     content_panels = [
         *Page.content_panels,
         MultiFieldPanel(
-            [FieldPanel("format"), FieldPanel("study_hours"), FieldPanel("topics")],
+            [FieldPanel("format"), FieldPanel("study_hours")],
             heading=_("Format and study hours"),
+        ),
+        MultipleChooserPanel(
+            "topic_links", chooser_field_name="topic", label=_("Topics"), heading=_("Topics")
         ),
         FieldPanel("summary"),
         FieldPanel("image"),
         FieldPanel("body"),
-        FieldPanel("lecturers"),
+        MultipleChooserPanel(
+            "lecturer_links",
+            chooser_field_name="lecturer",
+            label=_("Lecturers"),
+            heading=_("Lecturers"),
+        ),
         FieldPanel("base"),
         InlinePanel("materials", label=_("Teaching materials")),
         FieldPanel("featured"),
@@ -164,10 +188,50 @@ class CoursePage(SearchablePage):
             .filter(courses=self)
             .prefetch_related(with_renditions("photo"))
         )
-        context["course_topics"] = self.topics.all()
+        # From the page's own links, so a preview shows the topics of the draft.
+        context["course_topics"] = [
+            link.topic for link in self.topic_links.select_related("topic").order_by("topic__name")
+        ]
         context["materials"] = self.materials.select_related("document")
         context["base_page"] = self.base if self.base and self.base.live else None
         return context
+
+
+class CourseTopic(Orderable):
+    """A topic of a course, in the editor's order; a topic once per course."""
+
+    page = ParentalKey(CoursePage, on_delete=models.CASCADE, related_name="topic_links")
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    panels = [FieldPanel("topic")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        constraints = [models.UniqueConstraint(fields=["page", "topic"], name="course_topic_once")]
+
+
+class CourseLecturer(Orderable):
+    """A lecturer of a course, in the editor's order; a lecturer once per course."""
+
+    page = ParentalKey(CoursePage, on_delete=models.CASCADE, related_name="lecturer_links")
+    lecturer = models.ForeignKey(
+        "lecturers.LecturerPage",
+        verbose_name=_("lecturer"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+
+    panels = [PageChooserPanel("lecturer", "lecturers.LecturerPage")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("lecturer")
+        verbose_name_plural = _("lecturers")
+        constraints = [
+            models.UniqueConstraint(fields=["page", "lecturer"], name="course_lecturer_once")
+        ]
 
 
 class CourseMaterial(Orderable):

@@ -9,6 +9,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from core.models import IndexPage, SearchablePage, Topic, with_renditions
+from core.search import bigram_text
 
 
 class LecturerCategory(models.TextChoices):
@@ -91,6 +92,9 @@ class LecturerPage(SearchablePage):
         index.SearchField("unit"),
         index.SearchField("biography"),
         index.FilterField("category"),
+        # The page chooser autocompletes from the start of the name as one word ("王…"); its
+        # bigrams let "建国" find 王建国 too.
+        index.AutocompleteField("name_bigrams"),
     ]
     parent_page_types = ["lecturers.LecturerIndexPage"]
     subpage_types = []
@@ -104,6 +108,9 @@ class LecturerPage(SearchablePage):
 
     def search_snippet_text(self):
         return " ".join(filter(None, [self.unit, self.job_title, self.biography]))
+
+    def name_bigrams(self) -> str:
+        return bigram_text(self.title)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -32,7 +32,14 @@ from core.models import (
     User,
 )
 from core.validators import credit_code_check_char
-from courses.models import CourseFormat, CourseIndexPage, CourseMaterial, CoursePage
+from courses.models import (
+    CourseFormat,
+    CourseIndexPage,
+    CourseLecturer,
+    CourseMaterial,
+    CoursePage,
+    CourseTopic,
+)
 from lecturers.models import LecturerCategory, LecturerIndexPage, LecturerPage
 
 
@@ -156,6 +163,19 @@ class CoursePageFactory(PageFactory):
     format = CourseFormat.LECTURE
     summary = "课程简介。"
     image = factory.SubFactory(ImageFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, topics=(), lecturers=(), **kwargs):
+        """`topics=[...]` and `lecturers=[...]` become the page's links, as the editor's
+        choosers make them."""
+        kwargs["topic_links"] = [
+            CourseTopic(topic=topic, sort_order=order) for order, topic in enumerate(topics)
+        ]
+        kwargs["lecturer_links"] = [
+            CourseLecturer(lecturer=lecturer, sort_order=order)
+            for order, lecturer in enumerate(lecturers)
+        ]
+        return super()._create(model_class, *args, **kwargs)
 
 
 class NewsPageFactory(PageFactory):

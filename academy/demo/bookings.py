@@ -45,7 +45,7 @@ from bookings.models import (
 from core.models import District, Organisation
 from core.tokens import new_token
 from core.validators import id_number_check_char
-from courses.models import CoursePage
+from courses.models import CourseLecturer, CoursePage, CourseTopic
 
 from . import content
 
@@ -448,15 +448,14 @@ class ProgrammeSeeder:
 
     def course_infos(self) -> dict[str, list[CourseInfo]]:
         lecturers = defaultdict(list)
-        through = CoursePage.lecturers.through
-        for course_id, lecturer_id in through.objects.filter(lecturerpage__live=True).values_list(
-            "coursepage_id", "lecturerpage_id"
+        for course_id, lecturer_id in (
+            CourseLecturer.objects.filter(lecturer__live=True)
+            .order_by("page_id", "sort_order", "pk")
+            .values_list("page_id", "lecturer_id")
         ):
             lecturers[course_id].append(lecturer_id)
         topics = defaultdict(set)
-        for course_id, name in CoursePage.topics.through.objects.values_list(
-            "coursepage_id", "topic__name"
-        ):
+        for course_id, name in CourseTopic.objects.values_list("page_id", "topic__name"):
             topics[course_id].add(name)
         bases = {
             pk: (cap, d)

@@ -6,7 +6,14 @@ from django.db import transaction
 
 from bases.models import TrainingBasePage
 from core.models import District, Topic
-from courses.models import CourseFormat, CourseIndexPage, CourseMaterial, CoursePage
+from courses.models import (
+    CourseFormat,
+    CourseIndexPage,
+    CourseLecturer,
+    CourseMaterial,
+    CoursePage,
+    CourseTopic,
+)
 from lecturers.models import LecturerPage
 
 from . import content
@@ -120,8 +127,14 @@ class CourseSeeder(LecturerSeeder, TrainingBaseSeeder):
                     featured=i % 8 == 3 and i // 8 < FEATURED_COURSES,
                     search_description=summary[:150],
                     first_published_at=self.published_at(rng),
-                    topics=list(dict.fromkeys(chosen_topics)),
-                    lecturers=chosen_lecturers,
+                    topic_links=[
+                        CourseTopic(topic=chosen, sort_order=n)
+                        for n, chosen in enumerate(dict.fromkeys(chosen_topics))
+                    ],
+                    lecturer_links=[
+                        CourseLecturer(lecturer=chosen, sort_order=n)
+                        for n, chosen in enumerate(chosen_lecturers)
+                    ],
                     materials=[
                         CourseMaterial(document=doc, title=doc.title, sort_order=n)
                         for n, doc in enumerate(docs)

@@ -23,12 +23,15 @@ from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import BooleanColumn, Column, StatusTagColumn, TitleColumn
+from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 from wagtail.snippets.views import snippets as snippet_views
 
@@ -37,7 +40,7 @@ from core.snippets import AcademySnippetViewSet, DeleteBulkAction
 from lecturers.models import LecturerPage
 
 from ..models import Cohort, ProgrammePage, Session
-from ..selectors import cohorts_with_seats, session_queryset
+from ..selectors import cohort_sessions, cohorts_with_seats, session_queryset
 from ..services import CapacityBelowSeatsTaken, update_cohort
 from ..services.timetable import (
     AlreadyCancelled,
@@ -54,6 +57,7 @@ from ..services.timetable import (
     schedule_session,
     session_delete_refusal,
 )
+from ..timetable_grid import week_grid
 from .common import ConfirmActionView
 
 REGISTRATIONS_LIST_URL_NAME = "wagtailsnippets_bookings_registration:list"
@@ -202,6 +206,9 @@ class CohortLinksColumn(Column):
         query = "?" + urlencode({"cohort": instance.pk})
         context["sessions_url"] = reverse(Session.snippet_viewset.get_url_name("list")) + query
         context["registrations_url"] = reverse(REGISTRATIONS_LIST_URL_NAME) + query
+        context["week_url"] = reverse(
+            Cohort.snippet_viewset.get_url_name("week"), args=[instance.pk]
+        )
         return context
 
 
@@ -254,6 +261,44 @@ class CohortDeleteBulkAction(GuardedDeleteBulkAction):
         return cohort_delete_refusal(obj)
 
 
+class CohortWeekView(
+    PermissionCheckedMixin, WagtailAdminTemplateMixin, BaseObjectMixin, TemplateView
+):
+    """A cohort's timetable as week grids (周课表), each session's double bookings in red."""
+
+    permission_required = "view"
+    template_name = "bookings/admin/cohort_week.html"
+    page_title = gettext_lazy("Weekly timetable")
+    header_icon = "calendar"
+    index_url_name = None
+
+    def get_base_object_queryset(self):
+        return Cohort.objects.select_related("programme")
+
+    def get_page_subtitle(self):
+        return str(self.object)
+
+    def get_breadcrumbs_items(self):
+        return [
+            {"url": reverse(self.index_url_name), "label": Cohort._meta.verbose_name_plural},
+            {"url": "", "label": str(self.object)},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = "?" + urlencode({"cohort": self.object.pk})
+        context.update(
+            cohort=self.object,
+            week_grid=week_grid(self.object, cohort_sessions(self.object), with_clashes=True),
+            can_edit_sessions=Session.snippet_viewset.permission_policy.user_has_permission(
+                self.request.user, "change"
+            ),
+            sessions_url=reverse(Session.snippet_viewset.get_url_name("list")) + query,
+            add_session_url=reverse(Session.snippet_viewset.get_url_name("add")) + query,
+        )
+        return context
+
+
 class CohortViewSet(AcademySnippetViewSet):
     model = Cohort
     icon = "group"
@@ -303,6 +348,16 @@ class CohortViewSet(AcademySnippetViewSet):
 
     def get_queryset(self, request):
         return cohorts_with_seats(Cohort.objects.all())
+
+    @property
+    def week_view(self):
+        return self.construct_view(CohortWeekView)
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("week/<int:pk>/", self.week_view, name="week"),
+        ]
 
 
 # -- sessions ------------------------------------------------------------------------------

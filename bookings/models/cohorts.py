@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Q
+from django.db.models.functions import Trim
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -195,6 +196,47 @@ class SessionQuerySet(models.QuerySet):
     def overlapping(self, starts_at, ends_at):
         return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
 
+    def sharing(self, *, lecturer_ids, base_id, room: str):
+        """Sessions that share a lecturer, the training base or the room with a session so
+        placed (see `sharing_q`); with nothing to share, none."""
+        shared = sharing_q(lecturer_ids=lecturer_ids, base_id=base_id, room=room)
+        return self.annotate(room_key=Trim("room")).filter(shared) if shared else self.none()
+
+    def clashing_with(self, sessions):
+        """Scheduled sessions that overlap one of `sessions` (their lecturers prefetched) and
+        share a lecturer, base or room with it, in one query; the sessions themselves included
+        when they clash with each other. Cancelled ones among `sessions` book nothing.
+        `Session.shared_with` says which of them each result clashes with, and how."""
+        clash = Q()
+        for session in sessions:
+            shared = sharing_q(
+                lecturer_ids=[lecturer.pk for lecturer in session.lecturers.all()],
+                base_id=session.base_id,
+                room=session.room,
+            )
+            if shared and not session.is_cancelled:
+                clash |= Q(starts_at__lt=session.ends_at, ends_at__gt=session.starts_at) & shared
+        if not clash:
+            return self.none()
+        return self.scheduled().annotate(room_key=Trim("room")).filter(clash)
+
+
+def sharing_q(*, lecturer_ids, base_id, room: str) -> Q:
+    """What a session with these lecturers, base and room shares with another: a lecturer, the
+    base, or the room, a room being its name at one place (the base, or the academy when there
+    is none). Rooms are compared without surrounding spaces (the `room_key` annotation) and an
+    empty room shares nothing. An empty Q when the session has nothing to share."""
+    room = (room or "").strip()
+    shared = Q()
+    if lecturer_ids:
+        shared |= Q(pk__in=Session.objects.filter(lecturers__in=lecturer_ids).values("pk"))
+    if base_id:
+        shared |= Q(base_id=base_id)
+    if room:
+        # base_id=None matches the academy's own rooms (IS NULL).
+        shared |= Q(base_id=base_id, room_key=room)
+    return shared
+
 
 class Session(models.Model):
     """One slot of a cohort's timetable; cancelled, never deleted, once people count on it."""
@@ -270,6 +312,10 @@ class Session(models.Model):
     def place(self) -> str:
         parts = [self.base.title if self.base_id else "", self.room]
         return " ".join(part for part in parts if part)
+
+    def overlaps(self, other: "Session") -> bool:
+        """Whether the two sessions' times overlap (one ending as the other starts does not)."""
+        return self.starts_at < other.ends_at and other.starts_at < self.ends_at
 
     def clean(self):
         super().clean()

@@ -21,10 +21,10 @@ Wagtail's `wagtail.delete`.
 
 import datetime
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.db.models.functions import Trim
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -96,26 +96,16 @@ def session_conflicts(
     with the same room; rooms are compared without surrounding spaces and an empty room shares
     nothing.
     """
-    lecturer_ids = [getattr(lecturer, "pk", lecturer) for lecturer in lecturers]
-    base_id = getattr(base, "pk", base) or None
-    room = (room or "").strip()
-    shared = Q()
-    if lecturer_ids:
-        shared |= Q(pk__in=Session.objects.filter(lecturers__in=lecturer_ids).values("pk"))
-    if base_id:
-        shared |= Q(base_id=base_id)
-    if room:
-        # base_id=None matches the academy's own rooms (IS NULL).
-        shared |= Q(base_id=base_id, room_key=room)
-    if not shared:
-        return Session.objects.none()
     conflicts = (
         session_queryset()
         .select_related("cohort__programme")
         .scheduled()
         .overlapping(starts_at, ends_at)
-        .annotate(room_key=Trim("room"))
-        .filter(shared)
+        .sharing(
+            lecturer_ids=[getattr(lecturer, "pk", lecturer) for lecturer in lecturers],
+            base_id=getattr(base, "pk", base) or None,
+            room=room,
+        )
         .order_by("starts_at", "pk")
     )
     if exclude_pk is not None:
@@ -132,30 +122,79 @@ def format_session_time(session: Session) -> str:
 
 def conflict_messages(conflicts, *, lecturers, base, room: str) -> list[str]:
     """One sentence per conflicting session: which one, when, and what it shares."""
+    return [
+        double_booking_sentence(
+            other, shared_resources(other, lecturers=lecturers, base=base, room=room)
+        )
+        for other in conflicts
+    ]
+
+
+def double_booking_sentence(other: Session, shared: list[str]) -> str:
+    return _("Double booking: “%(session)s” (%(cohort)s, %(time)s) already has the %(shared)s.") % {
+        "session": other.display_title,
+        "cohort": other.cohort,
+        "time": format_session_time(other),
+        "shared": "、".join(shared),
+    }
+
+
+def shared_resources(other: Session, *, lecturers, base, room: str) -> list[str]:
+    """What `other` (its lecturers prefetched) shares with a session with these lecturers
+    (pages or ids), base and room: "lecturer 王建国", "training base …", "room …"."""
     lecturer_ids = {getattr(lecturer, "pk", lecturer) for lecturer in lecturers}
     base_id = getattr(base, "pk", base) or None
     room = (room or "").strip()
-    sentences = []
-    for other in conflicts:
-        shared = [
-            _("lecturer %(name)s") % {"name": lecturer.title}
-            for lecturer in other.lecturers.all()
-            if lecturer.pk in lecturer_ids
-        ]
-        if base_id and other.base_id == base_id:
-            shared.append(_("training base %(base)s") % {"base": other.base.title})
-        if room and other.base_id == base_id and other.room.strip() == room:
-            shared.append(_("room %(room)s") % {"room": room})
-        sentences.append(
-            _("Double booking: “%(session)s” (%(cohort)s, %(time)s) already has the %(shared)s.")
-            % {
-                "session": other.display_title,
-                "cohort": other.cohort,
-                "time": format_session_time(other),
-                "shared": "、".join(shared),
-            }
-        )
-    return sentences
+    shared = [
+        _("lecturer %(name)s") % {"name": lecturer.title}
+        for lecturer in other.lecturers.all()
+        if lecturer.pk in lecturer_ids
+    ]
+    if base_id and other.base_id == base_id:
+        shared.append(_("training base %(base)s") % {"base": other.base.title})
+    if room and other.base_id == base_id and other.room.strip() == room:
+        shared.append(_("room %(room)s") % {"room": room})
+    return shared
+
+
+@dataclass(frozen=True)
+class Clash:
+    """Another scheduled session that double-books one: it and what they share."""
+
+    other: Session
+    shared: list[str]
+
+    @property
+    def message(self) -> str:
+        """The sentence the timetable form would refuse the session with."""
+        return double_booking_sentence(self.other, self.shared)
+
+
+def clashes_of(sessions: Sequence[Session]) -> dict[int, list[Clash]]:
+    """For each scheduled one of `sessions` (lecturers prefetched), by id, the scheduled
+    sessions of any cohort that double-book it, as `session_conflicts` would find them, and
+    what they share. Two queries whatever the number of sessions (`clashing_with`)."""
+    candidates = list(
+        session_queryset()
+        .select_related("cohort__programme")
+        .clashing_with(sessions)
+        .order_by("starts_at", "pk")
+    )
+    clashes: dict[int, list[Clash]] = {}
+    for session in sessions:
+        if session.is_cancelled:
+            continue
+        place = {
+            "lecturers": [lecturer.pk for lecturer in session.lecturers.all()],
+            "base": session.base_id,
+            "room": session.room,
+        }
+        for other in candidates:
+            if other.pk == session.pk or not session.overlaps(other):
+                continue
+            if shared := shared_resources(other, **place):
+                clashes.setdefault(session.pk, []).append(Clash(other, shared))
+    return clashes
 
 
 def double_booking_messages(

@@ -61,6 +61,8 @@ def course_form(**fields) -> dict:
         "study_hours": "2.0",
         "summary": "走进小区，看党建如何引领物业服务。",
         "body": streamfield([]),
+        "topic_links": inline_formset([]),
+        "lecturer_links": inline_formset([]),
         "materials": inline_formset([]),
         "comments": inline_formset([]),
         "base": "",

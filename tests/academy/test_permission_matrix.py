@@ -345,6 +345,8 @@ EXPECTED = {
     "wagtailsnippets_bookings_cohort:history": admin(*TRAINING),
     "wagtailsnippets_bookings_cohort:history_results": admin(*TRAINING),
     "wagtailsnippets_bookings_cohort:copy": admin(*TRAINING),
+    # The cohort's 周课表 (issue 10): who may see cohorts, with the double bookings staff fix.
+    "wagtailsnippets_bookings_cohort:week": admin(*TRAINING),
     "wagtailsnippetchoosers_bookings_cohort:choose": admin(*TRAINING),
     "wagtailsnippetchoosers_bookings_cohort:choose_results": admin(*TRAINING),
     "wagtailsnippetchoosers_bookings_cohort:chosen": admin(*TRAINING),
