@@ -35,6 +35,13 @@ def _sms_outbox():
 
 
 def test_group_adds_rows_without_losing_input_and_reloads_its_page(page, live_server, cohort):
+    refused = []  # the script is a file of ours: the Content-Security-Policy lets it run
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     page.goto(f"{live_server.url}{cohort.get_url()}group/?size=1")
     expect(page.get_by_role("link", name="增加行数")).to_be_hidden()
     add = page.get_by_role("button", name="增加一行")
@@ -83,6 +90,7 @@ def test_group_adds_rows_without_losing_input_and_reloads_its_page(page, live_se
     expect(page.get_by_text("团体报名已提交。")).to_have_count(0)
     assert (RegistrationGroup.objects.count(), Registration.objects.count()) == (1, 3)
 
+    assert refused == []
     page.get_by_role("link", name="赵敏 的报名页面").click()
     expect(page).to_have_url(re.compile(rf"/bookings/r/{registrations[2].token}/$"))
 
