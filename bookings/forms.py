@@ -1,4 +1,6 @@
-"""Registration forms: one trainee, or a unit's group of trainees."""
+"""Registration forms: one trainee, or a unit's group of trainees; finding a registration."""
+
+import dataclasses
 
 from django import forms
 from django.conf import settings
@@ -93,12 +95,20 @@ class RegistrationForm(ConsentMixin, TraineeForm):
     )
 
 
+class GroupTraineeForm(TraineeForm):
+    """A trainee in a unit's group: the unit is the group's, asked once above the rows."""
+
+    class Meta(TraineeForm.Meta):
+        fields = tuple(name for name in Registration.TRAINEE_FIELDS if name != "unit")
+
+
 class GroupContactForm(ConsentMixin, StorableTextMixin, forms.Form):
     unit = NormalisedField(
         label=_("Unit"),
-        max_length=120,
+        max_length=Registration._meta.get_field("unit").max_length,
         normalizer=NAME_INPUT.normalize,
-        error_messages=field_messages(_("Unit"), 120),
+        help_text=_("Every trainee below is registered as from this unit."),
+        error_messages=field_messages(_("Unit"), Registration._meta.get_field("unit").max_length),
     )
     contact_name = NormalisedField(
         label=_("Contact person"),
@@ -106,7 +116,15 @@ class GroupContactForm(ConsentMixin, StorableTextMixin, forms.Form):
         normalizer=NAME_INPUT.normalize,
         error_messages=field_messages(_("Contact person"), 40),
     )
-    contact_phone = MobileField(label=_("Contact mobile"))
+    contact_phone = MobileField(
+        label=_("Contact mobile"),
+        help_text=_("We text the link to the group's page, with every trainee's code, here."),
+    )
+    contact_email = forms.EmailField(
+        label=_("Contact email"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
     consent = forms.BooleanField(
         label=_(
             "The trainees have agreed that the academy uses their personal information to run "
@@ -120,6 +138,7 @@ class GroupContactForm(ConsentMixin, StorableTextMixin, forms.Form):
             unit=self.cleaned_data["unit"],
             contact_name=self.cleaned_data["contact_name"],
             contact_phone=self.cleaned_data["contact_phone"],
+            contact_email=self.cleaned_data["contact_email"],
         )
 
 
@@ -134,14 +153,19 @@ class BaseTraineeFormSet(forms.BaseFormSet):
         if not phones:
             raise forms.ValidationError(_("Add at least one trainee."))
 
-    def applicants(self) -> list[Applicant]:
-        return [form.applicant() for form in self.forms if form.cleaned_data]
+    def applicants(self, *, unit: str) -> list[Applicant]:
+        """The trainees typed in, each from the group's `unit`."""
+        return [
+            dataclasses.replace(form.applicant(), unit=unit)
+            for form in self.forms
+            if form.cleaned_data
+        ]
 
 
 def trainee_formset(cohort, *, data=None, size: int = 3):
     max_size = settings.BOOKINGS_MAX_GROUP_SIZE
     formset_class = forms.formset_factory(
-        TraineeForm,
+        GroupTraineeForm,
         formset=BaseTraineeFormSet,
         # min_num's one form comes on top of `extra`: `size` rows in all.
         extra=max(0, min(size, max_size) - 1),
@@ -162,3 +186,12 @@ class LookupForm(StorableTextMixin, forms.Form):
         error_messages=field_messages(_("Registration code"))
         | {"max_length": _("A registration code has 8 letters and digits.")},
     )
+
+
+class ResendCodeForm(StorableTextMixin, forms.Form):
+    """A lost code: the mobile number it was registered with. On the look-up page beside
+    LookupForm, hence the prefix (its fields' ids and names stay apart)."""
+
+    prefix = "resend"
+
+    phone = MobileField(label=_("Mobile"))

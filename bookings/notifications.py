@@ -42,6 +42,10 @@ class Notice(StrEnum):
     PROMOTED = "promoted"
     CANCELLED = "cancelled"
     REJECTED = "rejected"
+    # To a group's contact (registration: the group's first member), with the group's page.
+    GROUP = "group"
+    # A trainee who lost their code asked for it again (bookings.services.resend_codes).
+    CODE = "code"
 
     @classmethod
     def for_status(cls, status: str) -> "Notice":
@@ -65,6 +69,14 @@ NOTICE_FIELDS = (
     "cohort__starts_on",
     "cohort__programme__title",
 )
+# What a group notice reads besides: the contact and the group's page, not the member's.
+GROUP_NOTICE_FIELDS = (
+    "group__token",
+    "group__unit",
+    "group__contact_name",
+    "group__contact_phone",
+    "group__contact_email",
+)
 
 
 def notify_after_commit(registrations, notice: Notice) -> None:
@@ -79,8 +91,23 @@ def notify_after_commit(registrations, notice: Notice) -> None:
     )
 
 
+def notify_group_after_commit(group, registrations) -> None:
+    """Tell a group's contact where the group's page is: its messages name the group's first
+    member's registration, so they are queued, logged and sent again as every other notice."""
+    first = min(registrations, key=lambda registration: registration.pk)
+    group_channels = [Channel.EMAIL, Channel.SMS] if group.contact_email else [Channel.SMS]
+    queue_messages([(first.pk, str(Notice.GROUP), str(channel)) for channel in group_channels])
+
+
 def channels(registration) -> list[Channel]:
     return [Channel.EMAIL, Channel.SMS] if registration.email else [Channel.SMS]
+
+
+def recipient(registration, notice: str) -> tuple[str, str]:
+    """(mobile, mail address) a notice goes to: the group's contact's for a group notice."""
+    if notice == Notice.GROUP and registration.group_id:
+        return registration.group.contact_phone, registration.group.contact_email
+    return registration.phone, registration.email
 
 
 def queue_messages(messages: list[tuple[int, str, str]]) -> None:
@@ -156,31 +183,38 @@ def send_notice(registration_id: int, notice: str, channel: str) -> bool:
     channel = Channel(channel)
     # Only what the texts and the invitation use: a whole programme page row per registration
     # (Wagtail's page columns and the body) was a third of a registration's CPU time.
-    registration = (
-        Registration.objects.filter(pk=registration_id)
-        .select_related("cohort__programme")
-        .only(*NOTICE_FIELDS)
-        .first()
-    )
-    if registration is None or (channel == Channel.EMAIL and not registration.email):
+    for_group = notice == Notice.GROUP
+    registrations = Registration.objects.filter(pk=registration_id)
+    if for_group:
+        registrations = registrations.select_related("cohort__programme", "group").only(
+            *NOTICE_FIELDS, "group_id", *GROUP_NOTICE_FIELDS
+        )
+    else:
+        registrations = registrations.select_related("cohort__programme").only(*NOTICE_FIELDS)
+    registration = registrations.first()
+    if registration is None or (for_group and registration.group_id is None):
         return False
+    phone, address = recipient(registration, notice)
+    if channel == Channel.EMAIL and not address:
+        return False
+    page = registration.group if for_group else registration
     with translation.override(settings.LANGUAGE_CODE):
         context = {
             "registration": registration,
+            "group": registration.group if for_group else None,
             "notice": notice,
-            "manage_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-            + registration.get_absolute_url(),
+            "manage_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + page.get_absolute_url(),
         }
         message = render_to_string("bookings/notices/message.txt", context).strip()
         if channel == Channel.EMAIL:
             subject = render_to_string("bookings/notices/subject.txt", context).strip()
-            email = EmailMessage(subject, message, None, [registration.email])
+            email = EmailMessage(subject, message, None, [address])
             invitation = calendar_attachment(registration, notice)
             if invitation:
                 email.attach(invitation)
             email.send()
         else:
-            sms_backend().send(registration.phone, message)
+            sms_backend().send(phone, message)
     return True
 
 

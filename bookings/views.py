@@ -1,6 +1,7 @@
-"""Public registration views: the cohort page and its form, group registration, the trainee's
-private page, cancellation and look-up by phone and code."""
+"""Public registration views: the cohort page and its form, group registration and the group's
+page, the trainee's private page, cancellation, look-up by phone and code, and a lost code."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -12,19 +13,30 @@ from django.views.decorators.http import require_POST
 from core.locking import LockTimeout
 from core.ratelimit import retry_after, too_many_attempts
 
-from .forms import GroupContactForm, LookupForm, RegistrationForm, trainee_formset
-from .models import Cohort, Registration
+from .forms import (
+    GroupContactForm,
+    LookupForm,
+    RegistrationForm,
+    ResendCodeForm,
+    trainee_formset,
+)
+from .models import Cohort, Registration, RegistrationGroup
 from .selectors import cohort_sessions, timetable
 from .services import (
     BookingError,
     cancel_registration,
     find_registration,
     register,
+    resend_codes,
     rotate_token,
 )
 from .timetable_grid import week_grid
 
 TOO_MANY = gettext_lazy("Too many attempts from this network or number. Please wait a few minutes.")
+# The one answer to a lost-code request, whether or not the number has registrations.
+CODE_SENT = gettext_lazy(
+    "If this mobile number has registrations, we have sent their codes to it by text message."
+)
 
 
 def get_cohort(programme, cohort_id: int) -> Cohort:
@@ -81,7 +93,11 @@ def cohort_page(request, programme, cohort_id: int):
 
 @never_cache
 def group_registration_page(request, programme, cohort_id: int):
-    """A unit's contact registers several trainees at once: all get places or none do."""
+    """A unit's contact registers several trainees at once: all get places or none do.
+
+    Rows are added in the page by static/js/group-rows.js (a copy of the formset's empty form);
+    without script, `?size=` serves more rows. A registered group is redirected to its own page,
+    so a reload posts nothing again."""
     cohort = get_cohort(programme, cohort_id)
     try:
         size = int(request.GET.get("size", 3))
@@ -99,11 +115,12 @@ def group_registration_page(request, programme, cohort_id: int):
             status = 429
         elif contact_form.is_valid() & formset.is_valid():
             try:
+                contact = contact_form.contact()
                 registrations = register(
                     cohort.pk,
-                    applicants=formset.applicants(),
+                    applicants=formset.applicants(unit=contact.unit),
                     source=Registration.Source.GROUP,
-                    group=contact_form.contact(),
+                    group=contact,
                 )
             except BookingError as error:
                 contact_form.add_error(None, error.message)
@@ -112,9 +129,8 @@ def group_registration_page(request, programme, cohort_id: int):
                 contact_form.add_error(None, busy.message)
                 status = 503
             else:
-                context = cohort_context(request, programme, cohort)
-                context["registrations"] = registrations
-                return TemplateResponse(request, "bookings/group_done.html", context)
+                messages.success(request, _("The group is registered."))
+                return redirect(registrations[0].group.get_absolute_url())
         else:
             status = 400
     context = cohort_context(request, programme, cohort) | {
@@ -128,6 +144,19 @@ def group_registration_page(request, programme, cohort_id: int):
         status=status,
         headers=retry_after(wait),
     )
+
+
+@never_cache
+def group_page(request, token: str):
+    """A group's private page, for its contact: every member's code, status and private link."""
+    group = get_object_or_404(
+        RegistrationGroup.objects.select_related("cohort__programme"), token=token
+    )
+    registrations = group.registrations.order_by("pk")
+    context = {"group": group, "cohort": group.cohort, "registrations": registrations}
+    response = TemplateResponse(request, "bookings/group_page.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def registration_by_token(token: str) -> Registration:
@@ -177,6 +206,17 @@ def reset_calendar_page(request, token: str):
     return redirect(registration.get_absolute_url())
 
 
+def lookup_response(request, *, form=None, resend_form=None, status=200, wait=0):
+    """The look-up page with its two forms: phone and code, and the lost code's phone."""
+    context = {
+        "form": form or LookupForm(),
+        "resend_form": resend_form or ResendCodeForm(),
+    }
+    return TemplateResponse(
+        request, "bookings/lookup.html", context, status=status, headers=retry_after(wait)
+    )
+
+
 @never_cache
 def lookup_page(request):
     """Find one's registration with the mobile number and the registration code."""
@@ -196,6 +236,29 @@ def lookup_page(request):
             status = 404
         else:
             status = 400
-    return TemplateResponse(
-        request, "bookings/lookup.html", {"form": form}, status=status, headers=retry_after(wait)
-    )
+    return lookup_response(request, form=form, status=status, wait=wait)
+
+
+@never_cache
+@require_POST
+def resend_code_page(request):
+    """A lost code: every active registration of the number gets its code and link again.
+
+    The answer is the same whether or not the number has registrations (a redirect to the
+    look-up page with one message), so the form tells nobody who registered; the rate limits
+    count per address and per number alike.
+    """
+    form = ResendCodeForm(request.POST)
+    if wait := too_many_attempts(
+        request,
+        group="resend_code",
+        phone=request.POST.get(form.add_prefix("phone"), ""),
+        phone_rate=settings.BOOKINGS_RESEND_RATE_PER_PHONE,
+    ):
+        form.add_error(None, TOO_MANY)
+        return lookup_response(request, resend_form=form, status=429, wait=wait)
+    if not form.is_valid():
+        return lookup_response(request, resend_form=form, status=400)
+    resend_codes(phone=form.cleaned_data["phone"], by=None)
+    messages.success(request, CODE_SENT)
+    return redirect("bookings:lookup")

@@ -69,6 +69,11 @@ def register_log_actions(actions):
         _("Reset private link"),
         _("Private link reset"),
     )
+    actions.register_action(
+        "bookings.registration.resend_code",
+        _("Send registration code again"),
+        _("Registration code sent again"),
+    )
     actions.register_action("bookings.session.cancel", _("Cancel session"), _("Session cancelled"))
     actions.register_action("bookings.session.restore", _("Restore session"), _("Session restored"))
     actions.register_action("bookings.cohort.capacity")(CapacityChangeFormatter)

@@ -48,7 +48,9 @@ def spent(request, *, group: str, key, rate: str) -> int:
     return max(usage["time_left"], 1)
 
 
-def too_many_attempts(request, *, group: str, phone: str = "") -> int:
+def too_many_attempts(
+    request, *, group: str, phone: str = "", phone_rate: str | None = None
+) -> int:
     """Count this attempt against the IP's and the phone's budgets.
 
     Returns 0 while both have room, else the seconds until the spent budget's window ends
@@ -57,7 +59,8 @@ def too_many_attempts(request, *, group: str, phone: str = "") -> int:
     "139…" share one. A phone that is no valid number has no budget of its own (validation
     refuses it anyway) and counts against the IP's only: keying on whatever was sent would give
     each made-up value a fresh budget and a cache entry. django-ratelimit keys the cache with
-    a hash of the value, so no phone number is stored.
+    a hash of the value, so no phone number is stored. `phone_rate` replaces
+    BOOKINGS_RATE_PER_PHONE for an action that costs more than a try (one that sends a text).
     """
     if wait := spent(request, group=group, key="ip", rate=settings.BOOKINGS_RATE_PER_IP):
         return wait
@@ -70,7 +73,7 @@ def too_many_attempts(request, *, group: str, phone: str = "") -> int:
         request,
         group=f"{group}:phone",
         key=lambda _group, _request: phone,
-        rate=settings.BOOKINGS_RATE_PER_PHONE,
+        rate=phone_rate or settings.BOOKINGS_RATE_PER_PHONE,
     )
 
 

@@ -299,6 +299,8 @@ SMS_BACKEND = os.environ.get("SMS_BACKEND", "core.sms.ConsoleSMSBackend")
 # Anti-automation on the registration form, the lookup and the API (django-ratelimit rates).
 BOOKINGS_RATE_PER_IP = os.environ.get("BOOKINGS_RATE_PER_IP", "30/m")
 BOOKINGS_RATE_PER_PHONE = os.environ.get("BOOKINGS_RATE_PER_PHONE", "10/h")
+# A lost code sends texts to the number: fewer a number may be sent than it may try.
+BOOKINGS_RESEND_RATE_PER_PHONE = os.environ.get("BOOKINGS_RESEND_RATE_PER_PHONE", "3/h")
 # A cache that does not answer lets the attempt through (core.ratelimit logs an error) rather
 # than refuse every registration while Redis is down.
 RATELIMIT_FAIL_OPEN = True

@@ -46,6 +46,7 @@ from ..notifications import (
     Channel,
     Notice,
     queues_in_transaction,
+    recipient,
     resend_failed,
     resent_later,
     send_notice,
@@ -61,6 +62,8 @@ NOTICE_LABELS = {
     Notice.PROMOTED: gettext_lazy("Moved up from the waiting list"),
     Notice.CANCELLED: gettext_lazy("Cancellation"),
     Notice.REJECTED: gettext_lazy("Rejection"),
+    Notice.GROUP: gettext_lazy("Group registered (to its contact)"),
+    Notice.CODE: gettext_lazy("Registration code sent again"),
 }
 CHANNEL_LABELS = {Channel.EMAIL: gettext_lazy("Mail"), Channel.SMS: gettext_lazy("SMS")}
 STATUS_LABELS = {
@@ -87,6 +90,21 @@ def message_args(result: DBTaskResult) -> tuple[int | None, str, str]:
     if len(args) != 3:
         return None, "", ""
     return args[0], args[1], args[2]
+
+
+def notice_registrations():
+    """What the log shows of a notice's registration: its code and whom the message went to
+    (the trainee, or the group's contact for a group notice)."""
+    return Registration.objects.select_related("group").only(
+        "code", "phone", "email", "group_id", "group__contact_phone", "group__contact_email"
+    )
+
+
+def recipient_masked_phone(result: DBTaskResult, registration=None) -> str:
+    registration = registration or getattr(result, "registration", None)
+    if registration is None:
+        return ""
+    return mask_phone(recipient(registration, message_args(result)[1])[0])
 
 
 def mask_personal_numbers(text: str) -> str:
@@ -190,9 +208,7 @@ class NoticeTaskIndexView(IndexView):
             Column(
                 "masked_phone",
                 label=gettext_lazy("mobile"),
-                accessor=lambda result: (
-                    result.registration.masked_phone if result.registration else ""
-                ),
+                accessor=recipient_masked_phone,
             ),
             Column(
                 "notice",
@@ -219,7 +235,7 @@ class NoticeTaskIndexView(IndexView):
     def paginate_queryset(self, queryset, page_size):
         paginator, page, results, is_paginated = super().paginate_queryset(queryset, page_size)
         results = list(results)
-        registrations = Registration.objects.only("code", "phone").in_bulk(
+        registrations = notice_registrations().in_bulk(
             {message_args(result)[0] for result in results} - {None}
         )
         for result in results:
@@ -292,7 +308,7 @@ class NoticeTaskInspectView(InspectView):
     @cached_property
     def registration(self):
         registration_id = message_args(self.object)[0]
-        return Registration.objects.only("code", "phone").filter(pk=registration_id).first()
+        return notice_registrations().filter(pk=registration_id).first()
 
     def get_enqueued_at_display_value(self):
         return local_time(self.object.enqueued_at)
@@ -303,7 +319,8 @@ class NoticeTaskInspectView(InspectView):
     def get_registration_display_value(self):
         if self.registration is None:
             return _("(deleted)")
-        return f"{self.registration.code} · {self.registration.masked_phone}"
+        phone = recipient_masked_phone(self.object, self.registration)
+        return f"{self.registration.code} · {phone}"
 
     def get_notice_display_value(self):
         return NOTICE_LABELS.get(message_args(self.object)[1], "")

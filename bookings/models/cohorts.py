@@ -126,11 +126,6 @@ class Cohort(models.Model):
         return (at or timezone.now()) < self.registration_opens_at
 
     @property
-    def has_begun(self) -> bool:
-        """Its first day is today or past, in the academy's time zone."""
-        return self.starts_on <= academy_today()
-
-    @property
     def is_finished(self) -> bool:
         """Its last day is over: it is before today in the academy's time zone (Asia/Shanghai)."""
         return self.ends_on < academy_today()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from wagtail.log_actions import registry as log_registry
 
+from core.tokens import new_token
 from core.validators import (
     ID_NUMBER_INPUT,
     MOBILE_INPUT,
@@ -52,7 +53,9 @@ def field_messages(label, max_length: int | None = None) -> dict:
 
 
 class RegistrationGroup(models.Model):
-    """Trainees a unit's contact registered together: all of them got places, or none did."""
+    """Trainees a unit's contact registered together: all of them got places, or none did.
+
+    The contact follows the group on its own private page (`token`, as a registration's)."""
 
     cohort = models.ForeignKey(
         "bookings.Cohort",
@@ -65,6 +68,8 @@ class RegistrationGroup(models.Model):
     contact_phone = models.CharField(
         _("contact mobile"), max_length=11, validators=[validate_mobile]
     )
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    token = models.CharField(max_length=64, unique=True, editable=False, default=new_token)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -73,6 +78,13 @@ class RegistrationGroup(models.Model):
 
     def __str__(self):
         return f"{self.unit}（{self.contact_name}）"
+
+    def get_absolute_url(self) -> str:
+        return reverse("bookings:group", kwargs={"token": self.token})
+
+    @property
+    def masked_contact_phone(self) -> str:
+        return mask_phone(self.contact_phone)
 
     def clean_fields(self, exclude=None):
         # As Registration.clean_fields: the number the group form would store.

@@ -25,7 +25,7 @@ from core.tokens import new_token
 from core.validators import mask_phone
 
 from ..models import Cohort, Registration, RegistrationGroup, new_code
-from ..notifications import Notice, notify_after_commit
+from ..notifications import Notice, notify_after_commit, notify_group_after_commit
 
 Status = Registration.Status
 
@@ -100,9 +100,12 @@ validated and normalised by a form or serializer."""
 
 @dataclass(frozen=True)
 class GroupContact:
+    """The unit a group comes from (stored on every member) and who registered it."""
+
     unit: str
     contact_name: str
     contact_phone: str
+    contact_email: str = ""
 
 
 def lock_cohort(cohort_id: int) -> Cohort:
@@ -141,7 +144,8 @@ def register(
        already hold an active registration, count seats and waiting places.
     3. Everyone gets a seat (confirmed, or pending when staff approve), or everyone goes on the
        waiting list, or nobody is registered and CohortFull is raised.
-    4. Write the registrations; notices go out once the transaction has committed.
+    4. Write the registrations; notices go out once the transaction has committed, and a
+       group's contact gets one with the group's private page.
 
     `lock=False` and `after_count` exist for the control test that shows the race the lock
     prevents; nothing else passes them.
@@ -180,6 +184,7 @@ def register(
                 unit=group.unit,
                 contact_name=group.contact_name,
                 contact_phone=group.contact_phone,
+                contact_email=group.contact_email,
             )
         registrations = [
             Registration(
@@ -197,6 +202,8 @@ def register(
         ]
         save_registrations(registrations)
         notify_after_commit(registrations, Notice.for_status(status))
+        if registration_group:
+            notify_group_after_commit(registration_group, registrations)
     return registrations
 
 
@@ -381,6 +388,28 @@ def find_registration(*, phone: str, code: str) -> Registration | None:
         .select_related("cohort__programme")
         .first()
     )
+
+
+def resend_codes(*, phone: str, by: User | None = None) -> int:
+    """Send each active registration of a mobile number its code and private link again, by
+    SMS (and mail where it has an address), for a trainee who lost them.
+
+    One audit entry per registration (`bookings.registration.resend_code`, no phone in it),
+    in the transaction that queues the notices; they go out after commit. Returns how many
+    registrations were sent: the caller must not tell the visitor, or the form would say which
+    numbers are registered.
+    """
+    with transaction.atomic():
+        registrations = list(
+            Registration.objects.filter(
+                phone=phone, status__in=Registration.ACTIVE_STATUSES
+            ).order_by("created_at", "pk")
+        )
+        now = timezone.now()
+        for registration in registrations:
+            log(registration, "bookings.registration.resend_code", user=by, timestamp=now)
+        notify_after_commit(registrations, Notice.CODE)
+    return len(registrations)
 
 
 def rotate_token(registration: Registration, *, by: User | None = None) -> Registration:

@@ -46,12 +46,15 @@ from wagtail.snippets.models import get_snippet_models
 from academy.settings.base import tasks_backend
 from bookings.admin.notices import notice_tasks
 from bookings.models import Cohort, Registration, Session
+from bookings.services import GroupContact, register
 from core.models import District, Organisation, Topic
 from tests.bookings.factories import (
+    ApplicantFactory,
     CohortFactory,
     ProgrammeIndexPageFactory,
     ProgrammePageFactory,
     SessionFactory,
+    mobile,
     register_trainees,
 )
 from tests.factories import (
@@ -477,6 +480,10 @@ EXPECTED = {
     # The privacy notice every consent line links to: public, read-only.
     "privacy": everyone(OK),
     "bookings:lookup": everyone(OK),
+    # A lost code is sent by POST only (to anyone, rate-limited); the group's page is public to
+    # whoever holds its private link, as a trainee's is.
+    "bookings:resend_code": everyone(NOT_ALLOWED),
+    "bookings:group": everyone(OK),
     "bookings:registration": everyone(OK),
     "bookings:cancel": everyone(NOT_ALLOWED),
     "bookings:reset_calendar": everyone(NOT_ALLOWED),
@@ -550,6 +557,11 @@ def world(site_tree, settings):
     programme = ProgrammePageFactory(parent=programmes)
     cohort = CohortFactory(programme=programme)
     [registration] = register_trainees(cohort, 1)
+    [member] = register(
+        cohort.pk,
+        applicants=[ApplicantFactory()],
+        group=GroupContact(unit="芝罘区党工委", contact_name="王老师", contact_phone=mobile(900)),
+    )
     course = CoursePageFactory(parent=tree.courses)
     draft = CoursePageFactory(parent=tree.courses, live=False)
     course.save_revision(user=superuser)
@@ -583,6 +595,7 @@ def world(site_tree, settings):
         cohort=cohort,
         session=SessionFactory(cohort=cohort),
         registration=registration,
+        registration_group=member.group,
         notice=notice_tasks().order_by("enqueued_at").first(),
         organisation=OrganisationFactory(),
         district=District.objects.get(slug="zhifu"),
@@ -695,6 +708,7 @@ def arguments(key: str, names: list[str], w) -> dict:
             "calendar:lecturer": {"page_id": w.pages["lecturer"].pk},
             "calendar:registration": {"token": w.registration.token},
             "bookings:registration": {"token": w.registration.token},
+            "bookings:group": {"token": w.registration_group.token},
             "bookings:cancel": {"token": w.registration.token},
             "bookings:reset_calendar": {"token": w.registration.token},
             "registration-detail": {"token": w.registration.token},

@@ -155,7 +155,7 @@ def test_group_stores_the_contacts_typed_mobile_as_its_11_digits(client, cohort)
 
     response = client.post(cohort.get_url() + "group/", data)
 
-    assert response.status_code == 200
+    assert response.status_code == 302  # to the group's page
     assert RegistrationGroup.objects.get().contact_phone == "13700009999"
     assert phones() == [NUMBER]
 

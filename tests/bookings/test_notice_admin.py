@@ -11,7 +11,7 @@ from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from bookings.admin.notices import error_text
-from bookings.services import register
+from bookings.services import GroupContact, register
 
 from .factories import ApplicantFactory
 from .helpers import messages_of, staff_user
@@ -89,6 +89,23 @@ def test_notice_log_lists_messages_newest_first_with_masked_phone_only(
         True,
         True,
     )
+
+
+def test_notice_log_shows_a_group_notice_with_its_contacts_masked_phone(
+    admin_client, cohort, database_tasks
+):
+    contact = GroupContact(unit="芝罘区向阳街道党工委", contact_name="王老师", contact_phone=PHONE)
+    register(cohort.pk, applicants=[ApplicantFactory(phone="13700000000")], group=contact)
+    [_trainee, to_contact] = rows()
+
+    listing = admin_client.get(LIST_URL).content.decode()
+    inspect = admin_client.get(f"/admin/notices/inspect/{to_contact.pk}/").content.decode()
+
+    assert args_of([to_contact])[0][1:] == ["group", "sms"]
+    assert "团体报名成功（发给联系人）" in listing
+    assert (MASKED_PHONE in listing, "137****0000" in listing) == (True, True)
+    assert MASKED_PHONE in inspect
+    assert PHONE not in listing + inspect
 
 
 def test_notice_log_shows_why_a_message_failed_without_the_traceback(

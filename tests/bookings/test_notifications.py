@@ -96,6 +96,63 @@ def test_promotion_pending_approval_says_the_academy_will_confirm(programme):
     ]
 
 
+def test_group_notice_tells_the_contact_where_the_groups_page_is(programme):
+    cohort = CohortFactory(programme=programme, title="第3期", starts_on=datetime.date(2031, 5, 12))
+    contact = GroupContact(
+        unit="芝罘区向阳街道党工委",
+        contact_name="王老师",
+        contact_phone=mobile(900),
+        contact_email="wang@example.org",
+    )
+    first, _second = register(
+        cohort.pk, applicants=ApplicantFactory.build_batch(2, email=""), group=contact
+    )
+    group = first.group
+
+    assert send_notice.call(first.pk, str(Notice.GROUP), "sms") is True
+    assert send_notice.call(first.pk, str(Notice.GROUP), "email") is True
+
+    message = (
+        "王老师，您好：\n"
+        "芝罘区向阳街道党工委的学员已报名 基层党组织书记培训班 第3期（2031年5月12日 开班）。\n"
+        f"各学员的报名码和状态：http://testserver/bookings/g/{group.token}/\n"
+        "烟台城市党建学院"
+    )
+    assert MemorySMSBackend.outbox == [(mobile(900), message)]
+    [email] = mail.outbox
+    assert (email.subject, email.body, email.to, email.attachments) == (
+        "团体报名已提交：基层党组织书记培训班 第3期",
+        message,
+        ["wang@example.org"],
+        [],
+    )
+
+
+def test_group_notice_by_mail_waits_for_the_contacts_address(cohort):
+    [first] = register(cohort.pk, applicants=[ApplicantFactory(email="li@example.org")], group=UNIT)
+
+    assert send_notice.call(first.pk, str(Notice.GROUP), "email") is False
+    assert mail.outbox == []
+
+
+def test_code_notice_gives_the_code_and_private_link_again(programme):
+    cohort = CohortFactory(programme=programme, title="第3期")
+    [registration] = register(cohort.pk, applicants=[ApplicantFactory(name="李明")])
+
+    send_notice.call(registration.pk, str(Notice.CODE), "sms")
+
+    assert MemorySMSBackend.outbox == [
+        (
+            registration.phone,
+            "李明，您好：\n"
+            "应您的要求，再次发送您在 基层党组织书记培训班 第3期 的报名信息。\n"
+            f"报名码：{registration.code}\n"
+            f"查看报名：{manage_url(registration)}\n"
+            "烟台城市党建学院",
+        )
+    ]
+
+
 def test_plain_text_notices_carry_quotes_and_angle_brackets_verbatim(programme):
     name = 'O\'Brien <script>"x"</script> & 张三'
     cohort = CohortFactory(programme=programme, title="\"红色物业\"专题 <第2期> & '加开'")
@@ -275,6 +332,7 @@ def test_write_queues_one_task_per_message_inside_its_transaction(
         [first.pk, "confirmed", "email"],
         [first.pk, "confirmed", "sms"],
         [second.pk, "confirmed", "sms"],
+        [first.pk, "group", "sms"],  # to the group's contact, who gave no address
     ]
     assert (mail.outbox, MemorySMSBackend.outbox) == ([], [])
 
@@ -326,10 +384,11 @@ def test_group_messages_are_queued_in_the_registrations_transaction(cohort, data
         if sql.startswith("INSERT") and DBTaskResult._meta.db_table in sql
     ]
     commits = [index for index, sql in enumerate(statements) if sql.startswith("COMMIT")]
-    # One commit, the registrations', after the three rows; no transaction of their own.
-    assert (len(task_inserts), len(commits)) == (3, 1)
+    # One commit, the registrations', after the rows (three trainees' and the contact's); no
+    # transaction of their own.
+    assert (len(task_inserts), len(commits)) == (4, 1)
     assert task_inserts[-1] < commits[0] == len(statements) - 1
-    assert DBTaskResult.objects.count() == 3
+    assert DBTaskResult.objects.count() == 4
 
 
 @worker_test
@@ -410,13 +469,18 @@ def test_failing_message_fails_alone_and_is_sent_once_when_queued_again(
     assert failed.args_kwargs["args"] == [registrations[1].pk, "confirmed", "sms"]
     assert failed.exception_class_path == "builtins.ConnectionError"
     assert failed.traceback.endswith("ConnectionError: SMS gateway unreachable\n")
-    assert DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL).count() == 5
+    # Five of the trainees' messages and the contact's SMS.
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL).count() == 6
     assert sorted(email.to[0] for email in mail.outbox) == [
         "one@example.org",
         "three@example.org",
         "two@example.org",
     ]
-    assert sorted(phone for phone, _message in MemorySMSBackend.outbox) == [mobile(1), mobile(3)]
+    assert sorted(phone for phone, _message in MemorySMSBackend.outbox) == [
+        mobile(1),
+        mobile(3),
+        mobile(900),
+    ]
     assert (
         sorted(Registration.objects.values_list("status", flat=True))
         == [Registration.Status.CONFIRMED] * 3
@@ -432,4 +496,5 @@ def test_failing_message_fails_alone_and_is_sent_once_when_queued_again(
         mobile(1),
         UNREACHABLE,
         mobile(3),
+        mobile(900),
     ]

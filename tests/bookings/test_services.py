@@ -457,11 +457,15 @@ def test_register_rolled_back_sends_no_notice(cohort, django_capture_on_commit_c
     assert written() == (0, 0)
 
 
-def test_register_group_sends_one_notice_per_trainee(cohort, django_capture_on_commit_callbacks):
+def test_register_group_sends_one_notice_per_trainee_and_one_to_the_contact(
+    cohort, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         registrations = register(cohort.pk, applicants=ApplicantFactory.build_batch(3), group=UNIT)
 
-    assert sorted(sms_phones()) == sorted(registration.phone for registration in registrations)
+    assert sorted(sms_phones()) == sorted(
+        [UNIT.contact_phone, *(registration.phone for registration in registrations)]
+    )
     assert mail.outbox == []
 
 

@@ -3,11 +3,14 @@ import html
 import re
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from wagtail.models import ModelLogEntry
 
 from bookings.models import Registration, RegistrationGroup
 from bookings.services import cancel_registration, register
+from core.sms import MemorySMSBackend
 from tests.factories import LecturerPageFactory, TrainingBasePageFactory
 
 from .factories import (
@@ -369,12 +372,13 @@ def test_cohort_page_gives_every_visitor_a_working_csrf_token(cohort, cohort_url
 # Group registration
 
 
-def test_group_registration_registers_everyone_in_one_group(client, cohort, group_url):
+def test_group_registration_redirects_to_the_groups_own_page(client, cohort, group_url):
     response = client.post(group_url, group_data(group_of(3)))
 
-    assert response.status_code == 200
-    assert response.templates[0].name == "bookings/group_done.html"
     group = RegistrationGroup.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/bookings/g/{group.token}/"
+    assert len(group.token) >= 40
     registrations = list(Registration.objects.order_by("phone"))
     assert [registration.phone for registration in registrations] == [
         "13700000000",
@@ -384,15 +388,126 @@ def test_group_registration_registers_everyone_in_one_group(client, cohort, grou
     assert {registration.group_id for registration in registrations} == {group.pk}
     assert {registration.status for registration in registrations} == {Status.CONFIRMED}
     assert {registration.source for registration in registrations} == {Registration.Source.GROUP}
-    assert (group.unit, group.contact_name, group.contact_phone) == (
+    assert (group.unit, group.contact_name, group.contact_phone, group.contact_email) == (
         "芝罘区向阳街道党工委",
         "王老师",
         "13900139000",
+        "",
     )
+
+
+def test_group_page_lists_every_trainee_with_code_status_and_link(client, cohort, group_url):
+    response = client.post(group_url, group_data(group_of(3)), follow=True)
+
     page = response.content.decode()
-    assert all(registration.code in page for registration in registrations)
-    assert all(registration.masked_phone in page for registration in registrations)
-    assert [r.phone for r in registrations if r.phone in page] == []
+    registrations = list(Registration.objects.order_by("pk"))
+    assert response.status_code == 200
+    assert response.templates[0].name == "bookings/group_page.html"
+    assert "团体报名已提交。" in page
+    for registration in registrations:
+        assert registration.name in page
+        assert registration.code in page
+        assert registration.masked_phone in page
+        assert registration.phone not in page
+        assert f'href="/bookings/r/{registration.token}/"' in page
+    assert page.count("已确认") == 3
+    assert response["X-Robots-Tag"] == "noindex"
+
+
+def test_group_page_reloaded_registers_nobody_again(client, cohort, group_url):
+    client.post(group_url, group_data(group_of(2)))
+    group = RegistrationGroup.objects.get()
+
+    first = client.get(group.get_absolute_url())
+    again = client.get(group.get_absolute_url())
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert written() == (2, 1)
+    assert "团体报名已提交。" in first.content.decode()
+    assert "团体报名已提交。" not in again.content.decode()
+
+
+def test_group_page_shows_each_trainees_status_as_it_changes(client, cohort, group_url):
+    client.post(group_url, group_data(group_of(2)))
+    group = RegistrationGroup.objects.get()
+    cancel_registration(group.registrations.order_by("pk").first(), by=None)
+
+    page = client.get(group.get_absolute_url()).content.decode()
+
+    assert (page.count("已确认"), page.count("已取消")) == (1, 1)
+
+
+def test_group_page_for_an_unknown_token_is_not_found(client, cohort, group_url):
+    client.post(group_url, group_data(group_of(1)))
+
+    assert client.get("/bookings/g/not-a-token/").status_code == 404
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_group_page_runs_the_same_queries_for_any_size(
+    client, cohort, group_url, count, django_assert_num_queries
+):
+    client.post(group_url, group_data(group_of(count)))
+    url = RegistrationGroup.objects.get().get_absolute_url()
+    client.get(url)  # the header's and footer's cache warm, the message shown
+
+    # The group with its cohort and programme, the request's site (the header's), then the
+    # group's registrations.
+    with django_assert_num_queries(3):
+        assert client.get(url).status_code == 200
+
+
+def test_group_registration_stores_the_groups_unit_on_every_trainee(client, cohort, group_url):
+    trainees = group_of(2)
+    trainees[1]["unit"] = "另一个单位"  # not a field of a row: ignored
+
+    client.post(group_url, group_data(trainees, unit="  福山区清洋街道党工委 "))
+
+    assert {registration.unit for registration in Registration.objects.all()} == {
+        "福山区清洋街道党工委"
+    }
+    assert RegistrationGroup.objects.get().unit == "福山区清洋街道党工委"
+
+
+def test_group_registration_asks_for_the_unit_once(client, cohort, group_url):
+    page = client.get(group_url).content.decode()
+
+    assert page.count('name="unit"') == 1
+    assert 'name="trainee-0-unit"' not in page
+    assert 'name="contact_email"' in page
+
+
+def test_group_contact_is_texted_the_groups_page(
+    client, cohort, group_url, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(group_url, group_data(group_of(2)))
+    group = RegistrationGroup.objects.get()
+
+    [to_contact] = [message for phone, message in MemorySMSBackend.outbox if phone == "13900139000"]
+    assert f"http://testserver/bookings/g/{group.token}/" in to_contact
+    assert "王老师" in to_contact
+    assert "芝罘区向阳街道党工委" in to_contact
+    assert sorted(phone for phone, _message in MemorySMSBackend.outbox) == [
+        "13700000000",
+        "13700000001",
+        "13900139000",
+    ]
+    assert mail.outbox == []
+
+
+def test_group_contact_with_an_address_is_mailed_the_groups_page_too(
+    client, cohort, group_url, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(group_url, group_data(group_of(2), contact_email="wang@example.org"))
+    group = RegistrationGroup.objects.get()
+
+    [email] = mail.outbox
+    assert email.to == ["wang@example.org"]
+    assert email.subject == f"团体报名已提交：{cohort}"
+    assert f"http://testserver/bookings/g/{group.token}/" in email.body
+    assert email.attachments == []
 
 
 def test_group_registration_page_shows_the_forms(client, cohort, group_url):
@@ -403,6 +518,24 @@ def test_group_registration_page_shows_the_forms(client, cohort, group_url):
     assert 'name="trainee-TOTAL_FORMS"' in page
     assert 'name="trainee-3-phone"' in page
     assert 'name="trainee-4-phone"' not in page
+    # The empty row the script copies, the script, and the link that works without it.
+    assert 'name="trainee-__prefix__-phone"' in page
+    assert '<script src="/static/js/group-rows.js" defer></script>' in page
+    assert 'href="?size=7"' in page
+
+
+def test_group_registration_page_never_offers_more_rows_than_allowed(
+    client, settings, cohort, group_url
+):
+    settings.BOOKINGS_MAX_GROUP_SIZE = 4
+
+    page = client.get(group_url + "?size=100").content.decode()
+
+    assert 'name="trainee-3-phone"' in page
+    assert 'name="trainee-4-phone"' not in page
+    assert 'name="trainee-MAX_NUM_FORMS" value="4"' in page
+    assert 'href="?size=' not in page
+    assert "每个团体最多 4 名学员。" in page
 
 
 def test_group_registration_with_a_tampered_form_count_is_refused(client, cohort, group_url):
@@ -561,6 +694,147 @@ def test_lookup_page_shows_the_form(client):
     assert response.status_code == 200
     assert 'name="phone"' in page
     assert 'name="code"' in page
+
+
+# A lost code
+
+CODE_SENT = "如果该手机号有报名记录，我们已发送短信。"
+RESEND_URL = "/bookings/find/code/"
+
+
+def without_csrf(page: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)
+
+
+def test_lookup_page_offers_to_send_a_lost_code(client):
+    page = client.get("/bookings/find/").content.decode()
+
+    assert "忘记报名码？" in page
+    assert f'action="{RESEND_URL}#lost-code"' in page
+    assert 'name="resend-phone"' in page
+
+
+def test_lost_code_is_texted_with_the_private_link(
+    client, programme, django_capture_on_commit_callbacks
+):
+    first, second = CohortFactory(programme=programme), CohortFactory(programme=programme)
+    [one] = register(first.pk, applicants=[ApplicantFactory(phone=PHONE)])
+    [two] = register(second.pk, applicants=[ApplicantFactory(phone=PHONE, email="li@example.org")])
+    MemorySMSBackend.outbox.clear()
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(RESEND_URL, {"resend-phone": "+86 138 0013 8000"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/bookings/find/"
+    assert [phone for phone, _message in MemorySMSBackend.outbox] == [PHONE, PHONE]
+    for registration, (_phone, message) in zip((one, two), MemorySMSBackend.outbox, strict=True):
+        assert f"报名码：{registration.code}" in message
+        assert f"http://testserver/bookings/r/{registration.token}/" in message
+    [email] = mail.outbox
+    assert (email.to, email.attachments) == (["li@example.org"], [])
+    assert two.code in email.body
+
+
+def test_lost_code_is_not_sent_for_a_cancelled_registration(
+    client, programme, django_capture_on_commit_callbacks
+):
+    cancelled, active = CohortFactory(programme=programme), CohortFactory(programme=programme)
+    [gone] = register(cancelled.pk, applicants=[ApplicantFactory(phone=PHONE)])
+    cancel_registration(gone, by=None)
+    [kept] = register(active.pk, applicants=[ApplicantFactory(phone=PHONE)])
+    MemorySMSBackend.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(RESEND_URL, {"resend-phone": PHONE})
+
+    [(_phone, message)] = MemorySMSBackend.outbox
+    assert kept.code in message
+    assert gone.code not in message
+
+
+def test_lost_code_answers_alike_whether_or_not_the_number_registered(
+    client, cohort, django_capture_on_commit_callbacks
+):
+    register(cohort.pk, applicants=[ApplicantFactory(phone=PHONE)])
+    MemorySMSBackend.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        registered = client.post(RESEND_URL, {"resend-phone": PHONE})
+        registered_page = client.get(registered["Location"])
+        unknown = client.post(RESEND_URL, {"resend-phone": "13900000000"})
+        unknown_page = client.get(unknown["Location"])
+
+    assert (registered.status_code, unknown.status_code) == (302, 302)
+    assert registered["Location"] == unknown["Location"] == "/bookings/find/"
+    assert registered_page.status_code == unknown_page.status_code == 200
+    assert without_csrf(registered_page.content.decode()) == without_csrf(
+        unknown_page.content.decode()
+    )
+    assert CODE_SENT in unknown_page.content.decode()
+    assert [phone for phone, _message in MemorySMSBackend.outbox] == [PHONE]
+
+
+def test_lost_code_leaves_one_audit_entry_a_registration_without_the_phone(client, programme):
+    first, second = CohortFactory(programme=programme), CohortFactory(programme=programme)
+    registrations = [
+        register(cohort.pk, applicants=[ApplicantFactory(phone=PHONE)])[0]
+        for cohort in (first, second)
+    ]
+
+    client.post(RESEND_URL, {"resend-phone": PHONE})
+
+    entries = ModelLogEntry.objects.filter(action="bookings.registration.resend_code")
+    assert sorted(int(entry.object_id) for entry in entries) == sorted(
+        registration.pk for registration in registrations
+    )
+    assert {entry.user_id for entry in entries} == {None}
+    assert all(PHONE not in f"{entry.label} {entry.data}" for entry in entries)
+
+
+def test_lost_code_with_a_bad_number_is_refused_next_to_the_field(client, cohort):
+    response = client.post(RESEND_URL, {"resend-phone": "12345"})
+
+    assert response.status_code == 400
+    assert field_errors(response.content.decode(), "id_resend-phone") == [MOBILE_ERROR]
+    assert '<details class="panel lost-code" id="lost-code" open>' in (response.content.decode())
+    assert MemorySMSBackend.outbox == []
+
+
+def test_lost_code_by_get_is_not_allowed(client):
+    assert client.get(RESEND_URL).status_code == 405
+
+
+@pytest.mark.parametrize("registered", [True, False])
+def test_lost_code_rate_limited_per_phone_alike_for_any_number(
+    client, settings, cohort, registered
+):
+    settings.BOOKINGS_RESEND_RATE_PER_PHONE = "2/h"
+    if registered:
+        register(cohort.pk, applicants=[ApplicantFactory(phone=PHONE)])
+    for n in range(2):
+        client.post(RESEND_URL, {"resend-phone": PHONE}, REMOTE_ADDR=f"10.0.0.{n}")
+    MemorySMSBackend.outbox.clear()
+
+    response = client.post(RESEND_URL, {"resend-phone": "138-0013-8000"}, REMOTE_ADDR="10.0.0.9")
+
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 3600
+    assert response.context["resend_form"].non_field_errors() == [TOO_MANY]
+    assert MemorySMSBackend.outbox == []
+
+
+def test_lost_code_rate_limited_per_ip(client, settings, cohort):
+    settings.BOOKINGS_RATE_PER_IP = "2/m"
+    for n in range(2):
+        client.post(RESEND_URL, {"resend-phone": f"1390000000{n}"})
+
+    response = client.post(RESEND_URL, {"resend-phone": "13900000009"})
+
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert TOO_MANY in response.content.decode()
 
 
 # Anti-automation
