@@ -5,6 +5,7 @@ from wagtail import hooks
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
+from wagtail.snippets.action_menu import ActionMenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
@@ -63,6 +64,27 @@ def cohort_register_button(snippet, user, next_url=None):
         yield MenuItem(
             _("Register a trainee"), url=staff_registration_url(snippet.pk), icon_name="plus"
         )
+
+
+class RegisterTraineeMenuItem(ActionMenuItem):
+    """代表学员报名 from a cohort's page: a link in its edit form's action menu."""
+
+    name = "action-register-trainee"
+    label = _("Register a trainee")
+    icon_name = "plus"
+
+    def is_shown(self, context):
+        return context["view"] == "edit" and context["request"].user.has_perm(
+            "bookings.add_registration"
+        )
+
+    def get_url(self, parent_context):
+        return staff_registration_url(parent_context["instance"].pk)
+
+
+@hooks.register("register_snippet_action_menu_item")
+def cohort_register_menu_item(model):
+    return RegisterTraineeMenuItem(order=90) if model is Cohort else None
 
 
 @hooks.register("register_log_actions")

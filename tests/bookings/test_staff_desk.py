@@ -4,11 +4,10 @@ buttons, registering someone who phoned in, and revealing a full mobile number."
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
@@ -481,3 +480,26 @@ def test_reveal_refused_without_personal_data_permission(client, registrar, coho
     assert response.status_code == 403
     assert PHONE not in response.content.decode()
     assert not ModelLogEntry.objects.filter(action="bookings.registration.reveal_phone").exists()
+
+
+def test_cohort_row_and_page_link_to_staff_registration(client, registrar, cohort):
+    edit = f"/admin/snippets/bookings/cohort/edit/{cohort.pk}/"
+    registrar.groups.first().permissions.add(
+        *Permission.objects.filter(codename__in=["change_cohort"])
+    )
+
+    listing = client.get("/admin/snippets/bookings/cohort/").content.decode()
+    page = client.get(edit).content.decode()
+
+    assert f"{REGISTER_URL}?cohort={cohort.pk}" in listing
+    assert f"{REGISTER_URL}?cohort={cohort.pk}" in page
+
+
+def test_cohort_pages_offer_no_staff_registration_without_add_permission(client, cohort):
+    client.force_login(staff_user("bookings.view_cohort", "bookings.change_cohort"))
+
+    listing = client.get("/admin/snippets/bookings/cohort/").content.decode()
+    page = client.get(f"/admin/snippets/bookings/cohort/edit/{cohort.pk}/").content.decode()
+
+    assert REGISTER_URL not in listing
+    assert REGISTER_URL not in page
