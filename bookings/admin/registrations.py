@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView
@@ -165,8 +166,9 @@ class RegistrationIndexView(SafeExportMixin, snippet_views.IndexView):
         buttons = super().get_list_more_buttons(instance)
         # Pending rows show approve and reject as buttons of their own, not in the "…" menu.
         next_url = self.request.get_full_path()
-        for label, url, classname in decision_urls(instance, self.request.user, next_url=next_url):
-            buttons.append(ListingButton(label, url=url, classname=classname, priority=5))
+        decisions = decision_urls(instance, self.request.user, next_url=next_url)
+        for priority, (label, url, classname) in enumerate(decisions, start=1):
+            buttons.append(ListingButton(label, url=url, classname=classname, priority=priority))
         if instance.is_active and self.user_has_permission("change"):
             url = reverse(self.cancel_url_name, args=[quote(instance.pk)])
             url += "?" + urlencode({"next": self.request.get_full_path()})
@@ -332,6 +334,16 @@ class StaffRegistrationView(WagtailAdminTemplateMixin, FormView):
         if not request.user.has_perm(ADD_PERMISSION):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {
+                "url": reverse(self.index_url_name),
+                "label": capfirst(Registration._meta.verbose_name_plural),
+            },
+            {"url": "", "label": self.get_page_title()},
+        ]
 
     def get_initial(self):
         initial = super().get_initial()
