@@ -225,7 +225,10 @@ class RegistrationInspectView(snippet_views.InspectView):
 
     @cached_property
     def header_buttons(self):
-        next_url = self.request.path
+        # Back to this page, never to the reveal URL (a POST) that may have rendered it.
+        next_url = reverse(
+            Registration.snippet_viewset.get_url_name("inspect"), args=[quote(self.object.pk)]
+        )
         return [
             HeaderButton(label, url=url, classname=classname, priority=priority)
             for priority, (label, url, classname) in enumerate(

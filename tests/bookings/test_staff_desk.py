@@ -503,3 +503,14 @@ def test_cohort_pages_offer_no_staff_registration_without_add_permission(client,
 
     assert REGISTER_URL not in listing
     assert REGISTER_URL not in page
+
+
+def test_revealed_page_sends_approval_back_to_the_registrations_page(client, approval_cohort):
+    [registration] = register(approval_cohort.pk, applicants=[ApplicantFactory(phone=PHONE)])
+    client.force_login(staff_user(*REGISTRAR, "bookings.view_personal_data"))
+
+    content = client.post(reveal_url(registration)).content.decode()
+
+    assert f"{approve_url(registration)}?next={inspect_url(registration).replace('/', '%2F')}" in (
+        content
+    )
