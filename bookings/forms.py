@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import NormalisedField, StorableTextMixin
 from core.validators import MOBILE_INPUT, NAME_INPUT, validate_mobile
 
-from .models import Registration, field_messages
+from .models import Cohort, Registration, field_messages
 from .models.registrations import MOBILE_MESSAGE
 from .services import Applicant, GroupContact
 
@@ -195,3 +195,47 @@ class ResendCodeForm(StorableTextMixin, forms.Form):
     prefix = "resend"
 
     phone = MobileField(label=_("Mobile"))
+    code = NormalisedField(label=_("Registration code"), max_length=12)
+
+
+class StaffRegistrationForm(StorableTextMixin, forms.ModelForm):
+    """Staff register someone who phoned in: the cohort, the trainee's details (the fields
+    `Registration.TRAINEE_FIELDS` declares, normalised as on the public form) and whether the
+    trainee is sent the usual notice."""
+
+    send_notice = forms.BooleanField(
+        label=_("Send the trainee the usual notice (SMS, and mail when there is an address)"),
+        required=False,
+        initial=True,
+    )
+
+    class Meta:
+        model = Registration
+        fields = ("cohort", *Registration.TRAINEE_FIELDS)
+        formfield_callback = trainee_formfield
+        widgets = TraineeForm.Meta.widgets
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only cohorts not yet over; the service says whether registration is open.
+        self.fields["cohort"].queryset = (
+            Cohort.objects.unfinished().select_related("programme").order_by("starts_on", "pk")
+        )
+        self.fields["origin_province"].initial = "山东省"
+        self.fields["origin_city"].initial = "烟台市"
+
+    def clean(self):
+        cleaned_data = super().clean()
+        cohort = cleaned_data.get("cohort")
+        if cohort and cohort.asks_id_number and not cleaned_data.get("id_number"):
+            self.add_error("id_number", _("This cohort asks for the ID number."))
+        return cleaned_data
+
+    def validate_unique(self):
+        # The service checks one active registration per phone, with the cohort locked.
+        pass
+
+    def applicant(self) -> Applicant:
+        return Applicant(
+            **{name: self.cleaned_data.get(name, "") for name in Registration.TRAINEE_FIELDS}
+        )

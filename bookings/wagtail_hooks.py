@@ -2,11 +2,14 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django_tasks_db.models import DBTaskResult
 from wagtail import hooks
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
+from wagtail.snippets.action_menu import ActionMenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
+from .admin.dashboard import training_panels
 from .admin.notices import NoticeTaskPermissionPolicy, NoticeTaskViewSet, ResendNoticesBulkAction
 from .admin.registrations import (
     ApproveRegistrationsBulkAction,
@@ -14,6 +17,7 @@ from .admin.registrations import (
     RegistrationPermissionPolicy,
     RegistrationViewSet,
     RejectRegistrationsBulkAction,
+    staff_registration_url,
 )
 from .admin.timetable import (
     CohortDeleteBulkAction,
@@ -21,7 +25,7 @@ from .admin.timetable import (
     SessionDeleteBulkAction,
     SessionViewSet,
 )
-from .models import Registration
+from .models import Cohort, Registration
 from .selectors import upcoming_sessions
 
 
@@ -46,6 +50,42 @@ hooks.register("register_bulk_action", ResendNoticesBulkAction)
 hooks.register("register_bulk_action", RefuseDeletingRegistrationsBulkAction, order=1)
 hooks.register("register_bulk_action", CohortDeleteBulkAction, order=1)
 hooks.register("register_bulk_action", SessionDeleteBulkAction, order=1)
+
+
+@hooks.register("construct_homepage_panels")
+def add_training_panels(request, panels):
+    # Other apps add theirs the same way, in their range of `order` (core/dashboard.py).
+    panels.extend(training_panels())
+
+
+@hooks.register("register_snippet_listing_buttons")
+def cohort_register_button(snippet, user, next_url=None):
+    """代表学员报名 from a cohort's row in the cohort listing."""
+    if isinstance(snippet, Cohort) and user.has_perm("bookings.add_registration"):
+        yield MenuItem(
+            _("Register a trainee"), url=staff_registration_url(snippet.pk), icon_name="plus"
+        )
+
+
+class RegisterTraineeMenuItem(ActionMenuItem):
+    """代表学员报名 from a cohort's page: a link in its edit form's action menu."""
+
+    name = "action-register-trainee"
+    label = _("Register a trainee")
+    icon_name = "plus"
+
+    def is_shown(self, context):
+        return context["view"] == "edit" and context["request"].user.has_perm(
+            "bookings.add_registration"
+        )
+
+    def get_url(self, parent_context):
+        return staff_registration_url(parent_context["instance"].pk)
+
+
+@hooks.register("register_snippet_action_menu_item")
+def cohort_register_menu_item(model):
+    return RegisterTraineeMenuItem(order=90) if model is Cohort else None
 
 
 @hooks.register("register_log_actions")
@@ -73,6 +113,11 @@ def register_log_actions(actions):
         "bookings.registration.resend_code",
         _("Send registration code again"),
         _("Registration code sent again"),
+    )
+    actions.register_action(
+        "bookings.registration.reveal_phone",
+        _("Show the full mobile number"),
+        _("Full mobile number shown"),
     )
     actions.register_action("bookings.session.cancel", _("Cancel session"), _("Session cancelled"))
     actions.register_action("bookings.session.restore", _("Restore session"), _("Session restored"))

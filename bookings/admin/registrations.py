@@ -9,19 +9,27 @@ an export by a user with `bookings.view_personal_data` carries them in full.
 import django_filters
 from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseForbidden
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.widgets.button import HeaderButton, ListingButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views import snippets as snippet_views
@@ -30,17 +38,52 @@ from core.exports import SafeExportMixin
 from core.locking import LockTimeout
 from core.snippets import AcademySnippetViewSet, InspectView
 
+from ..forms import StaffRegistrationForm
 from ..models import Cohort, Registration
 from ..selectors import cohorts_with_seats
 from ..services import (
     BookingError,
     approve_registrations,
     cancel_registration,
+    register,
     reject_registrations,
+    reveal_phone,
 )
 from .common import ConfirmActionView
 
 PERSONAL_DATA_PERMISSION = "bookings.view_personal_data"
+# Asked by the staff registration form only: Wagtail's own add view (a bare model form that
+# would bypass the seat rules) stays refused to everybody, see RegistrationPermissionPolicy.
+ADD_PERMISSION = "bookings.add_registration"
+STAFF_REGISTRATION_URL_NAME = "wagtailsnippets_bookings_registration:register"
+
+
+def staff_registration_url(cohort_id: int | None = None) -> str:
+    url = reverse(STAFF_REGISTRATION_URL_NAME)
+    return url + "?" + urlencode({"cohort": cohort_id}) if cohort_id else url
+
+
+def decision_urls(registration: Registration, user, *, next_url: str) -> list[tuple]:
+    """(label, url, classname) of the actions a user may take on a registration now: approve
+    and reject a pending one, each through its confirmation page."""
+    if registration.status != Registration.Status.PENDING or not user.has_perm(
+        "bookings.change_registration"
+    ):
+        return []
+    query = "?" + urlencode({"next": next_url})
+    viewset = Registration.snippet_viewset
+    return [
+        (
+            _("Approve"),
+            reverse(viewset.get_url_name("approve"), args=[quote(registration.pk)]) + query,
+            "",
+        ),
+        (
+            _("Reject"),
+            reverse(viewset.get_url_name("reject"), args=[quote(registration.pk)]) + query,
+            "serious",
+        ),
+    ]
 
 
 class RegistrationPermissionPolicy(ModelPermissionPolicy):
@@ -90,8 +133,42 @@ class RegistrationIndexView(SafeExportMixin, snippet_views.IndexView):
         context["seat_cohort"] = self.filtered_cohort
         return context
 
+    @cached_property
+    def header_buttons(self):
+        buttons = [*super().header_buttons]
+        if self.request.user.has_perm(ADD_PERMISSION):
+            cohort = self.filtered_cohort
+            buttons.append(
+                HeaderButton(
+                    _("Register a trainee"),
+                    url=staff_registration_url(cohort.pk if cohort else None),
+                    icon_name="plus",
+                    priority=10,
+                )
+            )
+        # Visible and labelled, rather than in Wagtail's unlabelled "…" menu.
+        buttons += [
+            HeaderButton(
+                _("Export Excel"), url=self.xlsx_export_url, icon_name="download", priority=20
+            ),
+            HeaderButton(
+                _("Export CSV"), url=self.csv_export_url, icon_name="download", priority=30
+            ),
+        ]
+        return buttons
+
+    @cached_property
+    def header_more_buttons(self):
+        exports = {self.xlsx_export_url, self.csv_export_url}
+        return [button for button in super().header_more_buttons if button.url not in exports]
+
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
+        # Pending rows show approve and reject as buttons of their own, not in the "…" menu.
+        next_url = self.request.get_full_path()
+        decisions = decision_urls(instance, self.request.user, next_url=next_url)
+        for priority, (label, url, classname) in enumerate(decisions, start=1):
+            buttons.append(ListingButton(label, url=url, classname=classname, priority=priority))
         if instance.is_active and self.user_has_permission("change"):
             url = reverse(self.cancel_url_name, args=[quote(instance.pk)])
             url += "?" + urlencode({"next": self.request.get_full_path()})
@@ -110,12 +187,208 @@ class RegistrationIndexView(SafeExportMixin, snippet_views.IndexView):
         return row
 
 
+class PhoneNumber(Component):
+    """The masked mobile number on a registration's page, with a button (a POST) that shows it
+    in full to staff who may see personal data; or the full number, once they pressed it."""
+
+    template_name = "bookings/admin/phone_number.html"
+
+    def __init__(self, registration: Registration, *, reveal_url: str | None, full: str = ""):
+        self.registration = registration
+        self.reveal_url = reveal_url
+        self.full = full
+
+    def get_context_data(self, parent_context):
+        return {
+            "masked": self.registration.masked_phone,
+            "full": self.full,
+            "reveal_url": self.reveal_url,
+            "request": parent_context.get("request"),
+            "csrf_token": parent_context.get("csrf_token"),
+        }
+
+
 class RegistrationInspectView(InspectView):
+    revealed_phone = ""
+
     def get_phone_display_value(self):
-        return self.object.masked_phone
+        reveal_url = None
+        if self.request.user.has_perm(PERSONAL_DATA_PERMISSION):
+            reveal_url = reverse(
+                Registration.snippet_viewset.get_url_name("reveal_phone"),
+                args=[quote(self.object.pk)],
+            )
+        return PhoneNumber(self.object, reveal_url=reveal_url, full=self.revealed_phone)
 
     def get_id_number_display_value(self):
         return self.object.masked_id_number
+
+    @cached_property
+    def header_buttons(self):
+        # Back to this page, never to the reveal URL (a POST) that may have rendered it.
+        next_url = reverse(
+            Registration.snippet_viewset.get_url_name("inspect"), args=[quote(self.object.pk)]
+        )
+        return [
+            HeaderButton(label, url=url, classname=classname, priority=priority)
+            for priority, (label, url, classname) in enumerate(
+                decision_urls(self.object, self.request.user, next_url=next_url)
+            )
+        ]
+
+
+class RegistrationRevealPhoneView(RegistrationInspectView):
+    """The registration's page with its mobile number in full, as the answer to a POST (the
+    number is never in a URL); refused (403) to users without `view_personal_data`. Each
+    reveal is logged by `reveal_phone`."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not request.user.has_perm(PERSONAL_DATA_PERMISSION):
+            return HttpResponseForbidden()
+        self.revealed_phone = reveal_phone(self.object, by=request.user)
+        response = self.render_to_response(self.get_context_data())
+        add_never_cache_headers(response)
+        return response
+
+
+class RegistrationDecisionView(ConfirmActionView):
+    """Approve or reject one pending registration, through the same service as the bulk
+    actions; a registration no longer pending stays as it is, and the message says so."""
+
+    decide = None
+    done_message = ""
+
+    def get_base_object_queryset(self):
+        return Registration.objects.select_related("cohort__programme")
+
+    def get(self, request, *args, **kwargs):
+        if self.object.status != Registration.Status.PENDING:
+            messages.warning(request, self.not_pending_message())
+            return redirect(self.get_success_url())
+        return super().get(request, *args, **kwargs)
+
+    def not_pending_message(self) -> str:
+        return _("Registration %(code)s is not pending approval (%(status)s).") % {
+            "code": self.object.code,
+            "status": self.object.get_status_display(),
+        }
+
+    def perform_operation(self):
+        try:
+            decided = self.decide([self.object.pk], by=self.request.user)
+        except LockTimeout as busy:
+            messages.error(self.request, busy.message)
+            return
+        if decided:
+            messages.success(self.request, self.done_message % {"code": self.object.code})
+        else:
+            self.object.refresh_from_db()
+            messages.warning(self.request, self.not_pending_message())
+
+
+class RegistrationApproveView(RegistrationDecisionView):
+    page_title = gettext_lazy("Approve registration")
+    button_label = gettext_lazy("Yes, approve")
+    decide = staticmethod(approve_registrations)
+    done_message = gettext_lazy("Registration %(code)s approved.")
+
+    def get_confirmation_message(self):
+        return _("Approve the registration of %(name)s (%(code)s, %(unit)s) for %(cohort)s?") % {
+            "name": self.object.name,
+            "code": self.object.code,
+            "unit": self.object.unit,
+            "cohort": self.object.cohort,
+        }
+
+
+class RegistrationRejectView(RegistrationDecisionView):
+    page_title = gettext_lazy("Reject registration")
+    button_label = gettext_lazy("Yes, reject")
+    button_classname = "serious"
+    decide = staticmethod(reject_registrations)
+    done_message = gettext_lazy("Registration %(code)s rejected.")
+
+    def get_confirmation_message(self):
+        return _(
+            "Reject the registration of %(name)s (%(code)s, %(unit)s) for %(cohort)s? Their "
+            "seat goes to the next trainee on the waiting list."
+        ) % {
+            "name": self.object.name,
+            "code": self.object.code,
+            "unit": self.object.unit,
+            "cohort": self.object.cohort,
+        }
+
+
+class StaffRegistrationView(WagtailAdminTemplateMixin, FormView):
+    """代表学员报名: staff register someone who phoned in, through `register` (source "staff",
+    by the member of staff): the same window, seat, waiting-list, approval and one-per-phone
+    rules as the public form. Needs `bookings.add_registration`."""
+
+    page_title = gettext_lazy("Register a trainee")
+    header_icon = "user"
+    template_name = "bookings/admin/staff_registration.html"
+    form_class = StaffRegistrationForm
+    index_url_name = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(ADD_PERMISSION):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {
+                "url": reverse(self.index_url_name),
+                "label": capfirst(Registration._meta.verbose_name_plural),
+            },
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_initial(self):
+        initial = super().get_initial()
+        cohort = self.request.GET.get("cohort", "")
+        if cohort.isdigit():
+            initial["cohort"] = int(cohort)
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["index_url"] = reverse(self.index_url_name)
+        return context
+
+    def form_valid(self, form):
+        cohort = form.cleaned_data["cohort"]
+        try:
+            [registration] = register(
+                cohort.pk,
+                applicants=[form.applicant()],
+                source=Registration.Source.STAFF,
+                by=self.request.user,
+                notify=form.cleaned_data["send_notice"],
+            )
+        except (BookingError, LockTimeout) as refusal:
+            form.add_error(None, refusal.message)
+            return self.form_invalid(form)
+        inspect_url = reverse(
+            Registration.snippet_viewset.get_url_name("inspect"), args=[quote(registration.pk)]
+        )
+        messages.success(
+            self.request,
+            _("%(name)s is registered for %(cohort)s: %(status)s, registration code %(code)s.")
+            % {
+                "name": registration.name,
+                "cohort": cohort,
+                "status": registration.get_status_display(),
+                "code": registration.code,
+            },
+            buttons=[messages.button(inspect_url, _("View"))],
+        )
+        # Back to an empty form for the same cohort: the next caller is often waiting.
+        return redirect(staff_registration_url(cohort.pk))
 
 
 class RegistrationCancelView(ConfirmActionView):
@@ -309,16 +582,33 @@ class RegistrationViewSet(AcademySnippetViewSet):
     def cancel_view(self):
         return self.construct_view(RegistrationCancelView)
 
+    @property
+    def approve_view(self):
+        return self.construct_view(RegistrationApproveView)
+
+    @property
+    def reject_view(self):
+        return self.construct_view(RegistrationRejectView)
+
+    @property
+    def reveal_phone_view(self):
+        return self.construct_view(RegistrationRevealPhoneView, **self.get_inspect_view_kwargs())
+
+    @property
+    def register_view(self):
+        return StaffRegistrationView.as_view(index_url_name=self.get_url_name("list"))
+
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
             path("cancel/<int:pk>/", self.cancel_view, name="cancel"),
+            path("approve/<int:pk>/", self.approve_view, name="approve"),
+            path("reject/<int:pk>/", self.reject_view, name="reject"),
+            path("reveal-phone/<int:pk>/", self.reveal_phone_view, name="reveal_phone"),
+            path("register/", self.register_view, name="register"),
         ]
 
     def get_permissions_to_register(self):
-        # Add and delete are never granted (RegistrationPermissionPolicy); don't offer them.
-        return (
-            super()
-            .get_permissions_to_register()
-            .exclude(codename__in=["add_registration", "delete_registration"])
-        )
+        # Delete is never granted (RegistrationPermissionPolicy); don't offer it. Add is what
+        # the staff registration form asks for.
+        return super().get_permissions_to_register().exclude(codename="delete_registration")

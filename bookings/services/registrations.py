@@ -134,6 +134,8 @@ def register(
     applicants: Sequence[Applicant],
     source: str = Registration.Source.WEB,
     group: GroupContact | None = None,
+    by: User | None = None,
+    notify: bool = True,
     lock: bool = True,
     after_count: Callable[[], None] | None = None,
 ) -> list[Registration]:
@@ -144,8 +146,13 @@ def register(
        already hold an active registration, count seats and waiting places.
     3. Everyone gets a seat (confirmed, or pending when staff approve), or everyone goes on the
        waiting list, or nobody is registered and CohortFull is raised.
-    4. Write the registrations; notices go out once the transaction has committed, and a
-       group's contact gets one with the group's private page.
+    4. Write the registrations; notices go out once the transaction has committed (unless
+       staff registering someone who phoned in choose `notify=False`), and a group's contact
+       gets one with the group's private page.
+
+    `by` is the member of staff who registers someone (source "staff"), None for a trainee
+    or a unit's contact registering themselves; a registration by staff is logged
+    (`wagtail.create`, with who and when) in the same transaction.
 
     `lock=False` and `after_count` exist for the control test that shows the race the lock
     prevents; nothing else passes them.
@@ -201,9 +208,13 @@ def register(
             for applicant in applicants
         ]
         save_registrations(registrations)
-        notify_after_commit(registrations, Notice.for_status(status))
-        if registration_group:
-            notify_group_after_commit(registration_group, registrations)
+        if by is not None:
+            for registration in registrations:
+                log(registration, "wagtail.create", user=by, timestamp=now)
+        if notify:
+            notify_after_commit(registrations, Notice.for_status(status))
+            if registration_group:
+                notify_group_after_commit(registration_group, registrations)
     return registrations
 
 
@@ -380,6 +391,14 @@ def update_cohort(cohort: Cohort, *, by: User | None) -> list[int]:
                 data={"old": saved.capacity, "new": cohort.capacity},
             )
         return promote_waitlisted(cohort, by=by)
+
+
+def reveal_phone(registration: Registration, *, by: User) -> str:
+    """The registration's full mobile number, for a member of staff allowed to see it (the
+    caller checks `bookings.view_personal_data`). Each reveal is logged
+    (`bookings.registration.reveal_phone`: who and when, never the number)."""
+    log(registration, "bookings.registration.reveal_phone", user=by)
+    return registration.phone
 
 
 def find_registration(*, phone: str, code: str) -> Registration | None:

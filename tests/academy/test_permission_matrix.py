@@ -389,6 +389,20 @@ EXPECTED = {
     "wagtailsnippets_bookings_registration:history_results": admin(*TRAINING),
     "wagtailsnippets_bookings_registration:inspect": admin(*TRAINING),
     "wagtailsnippets_bookings_registration:cancel": admin(*TRAINING),
+    # The fixture's registration is confirmed, not pending: approve and reject go back to the
+    # listing with a message instead of asking to confirm.
+    "wagtailsnippets_bookings_registration:approve": admin(
+        superuser=REDIRECT, **TRAINING_REDIRECTED
+    ),
+    "wagtailsnippets_bookings_registration:reject": admin(
+        superuser=REDIRECT, **TRAINING_REDIRECTED
+    ),
+    # 代表学员报名: the staff form asks for add_registration, which both training roles hold.
+    "wagtailsnippets_bookings_registration:register": admin(*TRAINING),
+    # The full number is only ever the answer to a POST.
+    "wagtailsnippets_bookings_registration:reveal_phone": admin(
+        superuser=NOT_ALLOWED, **dict.fromkeys(TRAINING, NOT_ALLOWED)
+    ),
     "wagtailsnippetchoosers_bookings_registration:choose": admin(*TRAINING),
     "wagtailsnippetchoosers_bookings_registration:choose_results": admin(*TRAINING),
     "wagtailsnippetchoosers_bookings_registration:chosen": admin(*TRAINING),
@@ -907,7 +921,20 @@ def test_every_url_answers_each_role_as_expected(client, world, role):
 # the views are); every other role is refused and nothing changes. The superuser is refused
 # only where `NOBODY` says so.
 NOBODY = ()
-STATE_CHANGING_VIEWS = {"add", "edit", "delete", "copy", "cancel", "restore", "resend", "create"}
+STATE_CHANGING_VIEWS = {
+    "add",
+    "edit",
+    "delete",
+    "copy",
+    "cancel",
+    "restore",
+    "resend",
+    "create",
+    "approve",
+    "reject",
+    "register",
+    "reveal_phone",
+}
 OUR_NAMESPACES = ("wagtailsnippets_", "wagtailsnippetchoosers_", "notices:")
 OUR_BULK_MODELS = ("bookings.", "core.district", "core.organisation", "core.topic", "django_tasks")
 POSTS = {
@@ -926,6 +953,11 @@ POSTS = {
     "wagtailsnippets_bookings_registration:edit": TRAINING,
     "wagtailsnippets_bookings_registration:delete": NOBODY,
     "wagtailsnippets_bookings_registration:cancel": TRAINING,
+    "wagtailsnippets_bookings_registration:approve": TRAINING,
+    "wagtailsnippets_bookings_registration:reject": TRAINING,
+    "wagtailsnippets_bookings_registration:register": TRAINING,
+    # Changes nothing but writes an audit entry, which a refused POST must not.
+    "wagtailsnippets_bookings_registration:reveal_phone": TRAINING,
     "wagtailsnippetchoosers_bookings_registration:create": NOBODY,
     "notices:resend": TRAINING,
     "wagtailsnippets_core_organisation:add": ("administrator",),
