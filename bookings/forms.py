@@ -195,7 +195,6 @@ class ResendCodeForm(StorableTextMixin, forms.Form):
     prefix = "resend"
 
     phone = MobileField(label=_("Mobile"))
-    code = NormalisedField(label=_("Registration code"), max_length=12)
 
 
 class StaffRegistrationForm(StorableTextMixin, forms.ModelForm):
