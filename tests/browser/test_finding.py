@@ -35,7 +35,9 @@ def test_trainee_finds_a_class_from_home_and_their_registration_from_the_header(
     lookup = page.get_by_role("navigation").get_by_role("link", name="查询我的报名")
     expect(lookup).to_be_visible()
     lookup.click()
-    page.get_by_label("手机号码").fill(registration.phone)
-    page.get_by_label("报名码").fill(registration.code)
-    page.get_by_role("button", name=re.compile("查询")).click()
+    # The look-up form, not the lost-code form beside it, which asks for a phone too.
+    form = page.locator("form", has=page.locator("#id_code"))
+    form.get_by_label("手机号码").fill(registration.phone)
+    form.get_by_label("报名码").fill(registration.code)
+    form.get_by_role("button", name=re.compile("查询")).click()
     expect(page).to_have_url(re.compile(rf"/bookings/r/{registration.token}/$"))
