@@ -516,15 +516,7 @@ class RegistrationViewSet(AcademySnippetViewSet):
     inspect_view_class = RegistrationInspectView
     inspect_view_enabled = True
     inspect_view_fields = [
-        "name",
-        "phone",
-        "unit",
-        "position",
-        "party_organisation",
-        "origin_province",
-        "origin_city",
-        "email",
-        "id_number",
+        *Registration.TRAINEE_FIELDS,
         "cohort",
         "group",
         "status",
