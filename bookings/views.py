@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from wagtail import hooks
 
 from core.locking import LockTimeout
 from core.ratelimit import retry_after, too_many_attempts
@@ -180,6 +181,8 @@ def registration_page(request, token: str):
     }
     response = TemplateResponse(request, "bookings/registration.html", context)
     response["X-Robots-Tag"] = "noindex"
+    for after in hooks.get_hooks(Registration.RESPONSE_HOOK):
+        after(request, registration, response)
     return response
 
 

@@ -9,9 +9,10 @@ from django.utils.html import format_html_join
 from wagtail import hooks
 
 
-def page_sections(request, page) -> str:
-    """The HTML every function registered under the page's `section_hook` returns, in order."""
-    hook_name = getattr(page, "section_hook", "")
+def page_sections(request, page, hook_name: str = "") -> str:
+    """The HTML every function registered under `hook_name` (by default the page's
+    `section_hook`) returns, in order. `page` may be any object that declares its hooks."""
+    hook_name = hook_name or getattr(page, "section_hook", "")
     if not hook_name:
         return ""
     parts = [render(request, page) for render in hooks.get_hooks(hook_name)]

@@ -27,6 +27,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The project's apps, top layer first (README: Architecture); each imports only those below it.
 INSTALLED_APPS = [
     "academy",
+    "attendance",
     "bookings",
     "courses",
     "lecturers",

@@ -108,6 +108,14 @@ class Registration(models.Model):
         API = "api", _("App or mini-program")
         STAFF = "staff", _("Staff")
 
+    # The trainee's private page shows what the apps above add (core.sections): under
+    # `section_hook` below the ticket (study hours, certificate, evaluations), under
+    # `TICKET_SECTION_HOOK` inside it (the check-in QR code). `RESPONSE_HOOK` functions are
+    # called with (request, registration, response) before the page is sent, e.g. to set a cookie.
+    section_hook = "register_registration_page_section"
+    TICKET_SECTION_HOOK = "register_registration_ticket_section"
+    RESPONSE_HOOK = "after_registration_page"
+
     SEAT_STATUSES = (Status.PENDING, Status.CONFIRMED)
     ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.WAITLISTED)
     # The order the waiting list is served in: first come, first served. The service that

@@ -111,6 +111,7 @@ def filter_chips(context, name: str, label: str, choices, current, label_hidden:
 
 
 @register.simple_tag(takes_context=True)
-def page_sections(context, page) -> str:
-    """What the apps above add to this page through its `section_hook` (core.sections)."""
-    return sections.page_sections(context.get("request"), page)
+def page_sections(context, page, hook_name: str = "") -> str:
+    """What the apps above add to this page through its `section_hook`, or through `hook_name`
+    where a page has more than one place for them (core.sections)."""
+    return sections.page_sections(context.get("request"), page, hook_name)

@@ -6,6 +6,8 @@ set (CI), where a missing browser is a failure.
 
 import os
 import shutil
+import threading
+import time
 
 import pytest
 
@@ -55,10 +57,51 @@ def chromium():
         browser.close()
 
 
+class ServerRequests:
+    """Counts the requests the live server is still answering, through Django's own signals."""
+
+    def __init__(self):
+        self.running = 0
+        self.last_change = time.monotonic()
+        self.lock = threading.Lock()
+
+    def started(self, **kwargs):
+        with self.lock:
+            self.running += 1
+            self.last_change = time.monotonic()
+
+    def finished(self, **kwargs):
+        with self.lock:
+            self.running -= 1
+            self.last_change = time.monotonic()
+
+    def wait_until_quiet(self, quiet=0.3, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.running <= 0 and time.monotonic() - self.last_change >= quiet:
+                    return
+            time.sleep(0.05)
+
+
 @pytest.fixture
 def page(chromium):
+    from django.core.signals import request_finished, request_started
+
+    requests = ServerRequests()
+    request_started.connect(requests.started, weak=False)
+    request_finished.connect(requests.finished, weak=False)
     context = chromium.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        # A request the live server is still answering when the test ends (the admin editor's
+        # editing-session ping, or the beacon its page sends on unload) holds SQLite's lock while
+        # the test database is flushed: the flush fails and the next test starts on this test's
+        # rows. Close the pages, then let the server finish before the database is touched.
+        context.close()
+        requests.wait_until_quiet()
+        request_started.disconnect(requests.started)
+        request_finished.disconnect(requests.finished)

@@ -1,0 +1,3 @@
+from .checkins import Attendance, AttendanceRule
+
+__all__ = ["Attendance", "AttendanceRule"]
