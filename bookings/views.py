@@ -153,7 +153,11 @@ def group_page(request, token: str):
     group = get_object_or_404(
         RegistrationGroup.objects.select_related("cohort__programme"), token=token
     )
-    registrations = group.registrations.order_by("pk")
+    registrations = list(group.registrations.order_by("pk"))
+    if any(r.status == Registration.Status.WAITLISTED for r in registrations):
+        positions = Registration.waiting_positions(group.cohort_id)
+        for registration in registrations:
+            registration.place_waiting = positions.get(registration.pk)
     context = {"group": group, "cohort": group.cohort, "registrations": registrations}
     response = TemplateResponse(request, "bookings/group_page.html", context)
     response["X-Robots-Tag"] = "noindex"
