@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
     "wagtail.sites",
-    "wagtail.users",
+    "academy.apps.UsersConfig",  # wagtail.users, with its groups listing in Chinese terms
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",

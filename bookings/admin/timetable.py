@@ -37,6 +37,7 @@ from wagtail.snippets.views import snippets as snippet_views
 
 from core.locking import LockTimeout
 from core.snippets import AcademySnippetViewSet, DeleteBulkAction
+from core.widgets import FilterableCheckboxSelectMultiple
 from lecturers.models import LecturerPage
 
 from ..models import Cohort, ProgrammePage, Session
@@ -670,7 +671,7 @@ class SessionViewSet(AcademySnippetViewSet):
             FieldPanel("course"),
             FieldPanel("title"),
             FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
-            FieldPanel("lecturers"),
+            FieldPanel("lecturers", widget=FilterableCheckboxSelectMultiple),
             FieldRowPanel([FieldPanel("base"), FieldPanel("room")]),
             FieldPanel("study_hours"),
         ],
