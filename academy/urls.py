@@ -61,9 +61,7 @@ urlpatterns += i18n_patterns(
     # A template, not an editable page: every consent line links here, so it must always exist.
     path(
         "privacy/",
-        cache_anonymous_page(
-            TemplateView.as_view(template_name="academy/privacy.html"), query_params=()
-        ),
+        cache_anonymous_page(views.PrivacyView.as_view(), query_params=()),
         name="privacy",
     ),
     path("bookings/", include("bookings.urls")),

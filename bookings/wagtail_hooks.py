@@ -105,6 +105,11 @@ def register_log_actions(actions):
         _("Registration moved up from the waiting list"),
     )
     actions.register_action(
+        "bookings.cohort.purge_personal_data",
+        _("Purge personal data"),
+        _("Personal data of the cohort's registrations purged"),
+    )
+    actions.register_action(
         "bookings.registration.reset_link",
         _("Reset private link"),
         _("Private link reset"),

@@ -2,12 +2,14 @@
 
 import logging
 
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.crypto import get_random_string
+from django.views.generic import TemplateView
 from wagtail.models import Page
 
 from .cache import cache_anonymous_page
@@ -83,3 +85,16 @@ def healthz(request):
     else:
         status["status"] = "ok"
     return JsonResponse(status, status=200 if status["database_ok"] else 503)
+
+
+class PrivacyView(TemplateView):
+    """The privacy notice, with the retention period the purge command applies."""
+
+    template_name = "academy/privacy.html"
+
+    def get_context_data(self, **kwargs):
+        days = settings.PERSONAL_DATA_RETENTION_DAYS
+        years, rest = divmod(days, 365)
+        return super().get_context_data(
+            retention_days=days, retention_years=years if years and not rest else None, **kwargs
+        )

@@ -322,6 +322,9 @@ def env_proxies(name: str) -> int:
 
 TRUSTED_PROXIES = env_proxies("TRUSTED_PROXIES")
 BOOKINGS_MAX_GROUP_SIZE = 30
+# How long after a cohort's last day its trainees' names and numbers are kept before
+# `manage.py purge_personal_data` (run daily) clears them; the privacy notice states it.
+PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", 3 * 365))
 API_MAX_BODY_BYTES = 64 * 1024
 
 REST_FRAMEWORK = {

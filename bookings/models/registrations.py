@@ -9,6 +9,7 @@ import secrets
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -37,6 +38,17 @@ def new_code() -> str:
 
 MOBILE_MESSAGE = _("Enter an 11-digit mobile number starting with 1.")
 ID_NUMBER_MESSAGE = _("An ID number has 18 characters: 17 digits and a final digit or X.")
+
+# What a purged registration shows for its name and numbers (bookings.services.privacy).
+PURGED = _("Purged")
+PURGED_NAME = "已清除"
+
+
+def phone_pseudonym(phone: str) -> str:
+    """What a purged registration keeps of its mobile number: the same 11 characters for the
+    same number (so a person is still counted once across cohorts), from which the number
+    cannot be read back. Not digits, so it never passes for a number."""
+    return "x" + salted_hmac("bookings.purge", phone).hexdigest()[:10]
 
 
 def field_messages(label, max_length: int | None = None) -> dict:
@@ -84,6 +96,8 @@ class RegistrationGroup(models.Model):
 
     @property
     def masked_contact_phone(self) -> str:
+        if self.contact_phone.startswith("x"):  # purged: phone_pseudonym
+            return str(PURGED)
         return mask_phone(self.contact_phone)
 
     def clean_fields(self, exclude=None):
@@ -185,6 +199,9 @@ class Registration(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    purged_at = models.DateTimeField(
+        _("personal data purged"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -231,6 +248,8 @@ class Registration(models.Model):
 
     @property
     def masked_phone(self) -> str:
+        if self.purged_at:
+            return str(PURGED)
         return mask_phone(self.phone)
 
     @property
