@@ -192,11 +192,7 @@ class StaffAPIMixin(AcceptLanguageMixin):
 
 
 def session_for_check_in(session_id: int) -> Session:
-    session = (
-        Session.objects.select_related("cohort__programme__attendance_rule", "course")
-        .filter(pk=session_id)
-        .first()
-    )
+    session = Session.objects.filter(pk=session_id).first()
     if session is None:
         raise exceptions.NotFound(SESSION_NOT_FOUND, code="session_not_found")
     return session
