@@ -134,6 +134,8 @@ class Attendance(models.Model):
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
         ordering = ["session__starts_at", "registration__name"]
+        # Scanning codes at the door and marking the roster (the API, the scanner, the roster).
+        permissions = [("take_attendance", _("Can take attendance"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "registration"], name="attendance_once_per_session"

@@ -1,8 +1,12 @@
-import pytest
+import datetime
 
-from bookings.models import Registration
+import pytest
+from django.utils import timezone
+
+from bookings.models import Registration, Session
 from tests.bookings import conftest as booking_fixtures
-from tests.bookings.factories import register_trainees
+from tests.bookings.factories import SessionFactory, register_trainees
+from tests.factories import UserFactory
 
 # The booking tests' fixtures: a programme under its index, a cohort of ten seats; SMS outbox
 # emptied and Chinese active around each test.
@@ -19,3 +23,17 @@ def registration(cohort) -> Registration:
     (registration,) = register_trainees(cohort, 1)
     assert registration.status == Registration.Status.CONFIRMED
     return registration
+
+
+@pytest.fixture
+def session(cohort) -> Session:
+    """A session of the cohort that started five minutes ago: check-ins now are on time."""
+    starts_at = timezone.now() - datetime.timedelta(minutes=5)
+    return SessionFactory(
+        cohort=cohort, starts_at=starts_at, ends_at=starts_at + datetime.timedelta(hours=2)
+    )
+
+
+@pytest.fixture
+def staff():
+    return UserFactory(username="jiaowu-zhang", is_staff=True)
