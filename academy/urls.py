@@ -11,6 +11,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.images.views.serve import ServeView
 
+from attendance.api import CheckInViewSet, SessionAttendanceViewSet
 from bookings.api import CohortViewSet, RegistrationViewSet
 from core import views
 from core.cache import cache_anonymous_page
@@ -18,6 +19,8 @@ from core.cache import cache_anonymous_page
 api_router = SimpleRouter()
 api_router.register("cohorts", CohortViewSet, basename="cohort")
 api_router.register("registrations", RegistrationViewSet, basename="registration")
+api_router.register("checkins", CheckInViewSet, basename="checkin")
+api_router.register("sessions", SessionAttendanceViewSet, basename="session")
 
 # Under /api/ the API's JSON errors, elsewhere the site's pages (core.api.api_or_site).
 handler400 = "core.api.bad_request"

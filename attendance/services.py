@@ -54,9 +54,11 @@ class AttendanceError(Exception):
         "bad_status": _("Choose present, late, excused or absent."),
     }
 
-    def __init__(self, code: str, message=None):
+    def __init__(self, code: str, message=None, *, registration: Registration | None = None):
         self.code = code
         self.message = message or self.messages[code]
+        # Whom a refused scan named, for the scanner to show (not this cohort's, not confirmed).
+        self.registration = registration
         super().__init__(str(self.message))
 
 
@@ -120,9 +122,9 @@ def check_registration(session: Session, registration: Registration | None) -> R
     if registration is None:
         raise CheckInRefused("invalid_code")
     if registration.cohort_id != session.cohort_id:
-        raise CheckInRefused("not_in_cohort")
+        raise CheckInRefused("not_in_cohort", registration=registration)
     if registration.status != Registration.Status.CONFIRMED:
-        raise CheckInRefused("not_confirmed")
+        raise CheckInRefused("not_confirmed", registration=registration)
     return registration
 
 

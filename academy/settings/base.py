@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "wagtail",
     "wagtail.contrib.routable_page",
     "rest_framework",
+    # Tokens for the scanner app (`manage.py drf_create_token <user>`): attendance's API.
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "modelcluster",

@@ -8,7 +8,8 @@ each type for the page server, CSV and Excel for an export, each model's bulk ac
 
 Outcomes are classes, not pages: OK (200), LOGIN (to the admin's login), DENIED (403, or
 Wagtail's permission-denied redirect to the dashboard with its message), NOT_FOUND, NOT_ALLOWED
-(405), REDIRECT (any other redirect), BAD (400).
+(405), REDIRECT (any other redirect), BAD (400), UNAUTHORIZED (401: an API for staff, asked
+without credentials).
 
 POSTs to the state-changing admin views of our models (add, edit, delete, copy, cancel, restore,
 resend, the chooser's create and the bulk actions) are refused to every role without the
@@ -75,7 +76,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-OK, LOGIN, DENIED, NOT_FOUND, NOT_ALLOWED, REDIRECT, BAD, SERVER_ERROR = (
+OK, LOGIN, DENIED, NOT_FOUND, NOT_ALLOWED, REDIRECT, BAD, SERVER_ERROR, UNAUTHORIZED = (
     "ok",
     "login",
     "denied",
@@ -84,6 +85,7 @@ OK, LOGIN, DENIED, NOT_FOUND, NOT_ALLOWED, REDIRECT, BAD, SERVER_ERROR = (
     "redirect",
     "bad request",
     "server error",
+    "unauthorized",
 )
 
 # The academy's roles (groups created by academy/migrations/0002_roles.py).
@@ -151,6 +153,15 @@ EXPECTED = {
     "calendar:lecturer": everyone(OK),
     "calendar:session": everyone(OK),
     "calendar:registration": everyone(OK),
+    # The scanner's API (attendance.take_attendance): check-ins take a POST only; the roster
+    # is for the staff who take attendance. Without credentials 401, without the right 403.
+    "checkin-list": admin(
+        superuser=NOT_ALLOWED,
+        administrator=NOT_ALLOWED,
+        registrar=NOT_ALLOWED,
+        anonymous=UNAUTHORIZED,
+    ),
+    "session-attendance": admin(*TRAINING, anonymous=UNAUTHORIZED),
     "api-schema": everyone(OK),
     "api-docs": everyone(OK),
     "wagtailadmin_home": staff(),
@@ -671,6 +682,7 @@ PKS = {
     "wagtailusers_groups": "group",
     "cohort-detail": "cohort",
     "cohort-registrations": "cohort",
+    "session-attendance": "session",
     "wagtailadmin_pages": "course",
     "wagtailadmin_api:pages": "course",
     "wagtailadmin_api:documents": "document",
@@ -850,9 +862,14 @@ def outcome(response) -> str:
         if path == reverse("wagtailadmin_home") and denied:
             return DENIED
         return REDIRECT
-    return {200: OK, 400: BAD, 403: DENIED, 404: NOT_FOUND, 405: NOT_ALLOWED}.get(
-        response.status_code, str(response.status_code)
-    )
+    return {
+        200: OK,
+        400: BAD,
+        401: UNAUTHORIZED,
+        403: DENIED,
+        404: NOT_FOUND,
+        405: NOT_ALLOWED,
+    }.get(response.status_code, str(response.status_code))
 
 
 def fetch(client, method: str, url: str) -> str:
