@@ -96,7 +96,7 @@ def scanner_messages() -> dict[str, str]:
         "queued": _("Saved on this phone"),
         "queued_detail": _("No network: it will be sent when the connection is back."),
         "waiting": _("%(count)s scans waiting to be sent"),
-        "sent_later": _("sent later"),
+        "sent_later": _("%(result)s, sent later"),
         "login": _("Your login has expired: log in again, then send the waiting scans."),
         "camera_unavailable": _(
             "The camera cannot be used here (it needs HTTPS and permission). Type the "
@@ -138,7 +138,7 @@ class ScannerView(TakeAttendanceMixin, WagtailAdminTemplateMixin, TemplateView):
             session=session,
             choices=[(choice.pk, session_label(choice)) for choice in choices],
             scanner_config={
-                "api_url": "/api/v1/checkins/",
+                "api_url": reverse("checkin-list"),
                 "csrf_token": get_token(self.request),
                 "session": session.pk if session else None,
                 "time_zone": settings.TIME_ZONE,

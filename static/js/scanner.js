@@ -164,18 +164,23 @@
                 : ["ok", text.checked_in, person(body), localTime(body.checked_in_at)];
         }
         if (status === 200) {
-            var title = format(text.already, { time: localTime(body.checked_in_at) });
+            // Marked present on the roster, it has no scan time: the server's words then.
+            var time = localTime(body.checked_in_at);
+            var title = time ? format(text.already, { time: time }) : body.detail;
             return ["already", title, person(body), body.late ? text.late : ""];
         }
         if (status === 401 || status === 403) {
             return null;
         }
-        if (status === 404 && body.code !== "not_found") {
+        if (status === 404 && body.code === "invalid_code") {
             return ["error", text.invalid_code, "", ""];
         }
+        // Refused for good (another cohort's trainee, not confirmed, a malformed scan time…):
+        // the short label the scanner knows, else the server's own words.
         if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
             var known = text[body.code];
-            return ["error", known || text.refused, person(body), known ? "" : body.detail || ""];
+            var said = typeof body.detail === "string" ? body.detail : "";
+            return ["error", known || text.refused, person(body), known ? "" : said];
         }
         return null;
     }
@@ -310,7 +315,7 @@
                                     }
                                     return false;
                                 }
-                                remember(shown[0], shown[1] + " (" + text.sent_later + ")", shown[2]);
+                                remember(shown[0], format(text.sent_later, { result: shown[1] }), shown[2]);
                                 return dequeue(scan.id).then(function () {
                                     return true;
                                 });
@@ -353,7 +358,7 @@
                 }
                 return keep(scan).then(function () {
                     if (answer.status === 401 || answer.status === 403) {
-                        show("error", text.login, code, "");
+                        show("error", text.login, "", "");
                         tone("error");
                     } else {
                         queuedShown(code);
@@ -368,9 +373,11 @@
         );
     }
 
+    // Offline, the name is not known yet: a typed code is shown, a QR code's long text is not.
     function queuedShown(code) {
-        show("queued", text.queued, code, text.queued_detail);
-        remember("queued", text.queued, code);
+        var typed = code.indexOf(":") === -1 ? code : "";
+        show("queued", text.queued, typed, text.queued_detail);
+        remember("queued", text.queued, typed);
         tone("queued");
     }
 

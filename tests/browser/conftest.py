@@ -145,3 +145,10 @@ def opened_page(browser, **context_options):
 def page(chromium):
     with opened_page(chromium) as page:
         yield page
+
+
+@pytest.fixture
+def open_page():
+    """`opened_page` for a test that needs more than one page, or a browser of its own: use it
+    as `with open_page(browser, **context_options) as page:`."""
+    return opened_page
