@@ -7,6 +7,7 @@ from wagtail.log_actions import LogFormatter
 from bookings.models import Registration
 
 from .admin import scanner
+from .api import TAKE_ATTENDANCE
 from .models import Attendance
 from .sections import check_in_qr_section
 from .selfcheckin import remember_registration
@@ -58,7 +59,7 @@ def register_scanner_urls():
 
 class TakeAttendanceMenuItem(MenuItem):
     def is_shown(self, request):
-        return request.user.has_perm(scanner.TAKE_ATTENDANCE)
+        return request.user.has_perm(TAKE_ATTENDANCE)
 
 
 @hooks.register("register_admin_menu_item")

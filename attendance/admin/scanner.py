@@ -29,6 +29,7 @@ from bookings.models import Registration, Session
 from bookings.models.cohorts import academy_today
 from bookings.templatetags.calendar_tags import qr_svg
 
+from ..api import TAKE_ATTENDANCE
 from ..models import Attendance
 from ..selfcheckin import (
     SelfCheckInRefused,
@@ -39,7 +40,6 @@ from ..selfcheckin import (
     time_step,
 )
 
-TAKE_ATTENDANCE = "attendance.take_attendance"
 # How long the scanner ignores a code it has just read (milliseconds), so that a code held in
 # front of the camera is sent once.
 REPEAT_GAP_MS = 2000
@@ -67,7 +67,8 @@ def current_session(sessions: list[Session], now: datetime.datetime) -> Session 
 
 
 class TakeAttendanceMixin:
-    """Refuses (403) users without `attendance.take_attendance`."""
+    """Refuses users without `attendance.take_attendance` (Wagtail's permission-denied answer:
+    back to the dashboard with a message)."""
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.has_perm(TAKE_ATTENDANCE):
@@ -97,6 +98,7 @@ def scanner_messages() -> dict[str, str]:
         "queued_detail": _("No network: it will be sent when the connection is back."),
         "waiting": _("%(count)s scans waiting to be sent"),
         "sent_later": _("%(result)s, sent later"),
+        "not_saved": _("No network, and this phone could not keep the scan: check in again later."),
         "login": _("Your login has expired: log in again, then send the waiting scans."),
         "camera_unavailable": _(
             "The camera cannot be used here (it needs HTTPS and permission). Type the "
@@ -142,6 +144,7 @@ class ScannerView(TakeAttendanceMixin, WagtailAdminTemplateMixin, TemplateView):
                 "csrf_token": get_token(self.request),
                 "session": session.pk if session else None,
                 "time_zone": settings.TIME_ZONE,
+                "server_time": timezone.now().isoformat(),
                 "repeat_gap_ms": REPEAT_GAP_MS,
                 "messages": scanner_messages(),
             },

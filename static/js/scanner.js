@@ -68,14 +68,21 @@
 
     var clockOffset = 0;
 
-    function learnClock(response) {
-        var date = Date.parse(response.headers.get("Date") || "");
-        if (!isNaN(date)) {
-            // The header counts whole seconds: a second's difference is no news.
-            var offset = date - Date.now();
+    // The server's time as it answered, against the phone's: a second's difference is no news
+    // (the Date header counts whole seconds).
+    function setClock(serverTime) {
+        if (!isNaN(serverTime)) {
+            var offset = serverTime - Date.now();
             clockOffset = Math.abs(offset) > 1500 ? offset : 0;
         }
     }
+
+    function learnClock(response) {
+        setClock(Date.parse(response.headers.get("Date") || ""));
+    }
+
+    // The page's own time first, for a network lost before the first check-in.
+    setClock(Date.parse(config.server_time));
 
     function serverNow() {
         return new Date(Date.now() + clockOffset);
@@ -233,17 +240,19 @@
         });
     }
 
-    // Keeps the first scan of a code for a session: a later one would only be "already".
+    // Keeps the first scan of a code for a session (a later one would only be "already"), in
+    // one transaction, so that two scans of one code cannot both be added.
     function enqueue(scan) {
-        return queued().then(function (scans) {
-            var known = scans.some(function (item) {
-                return item.session === scan.session && item.code === scan.code;
-            });
-            if (!known) {
-                return transact("readwrite", function (store) {
-                    return store.add(scan);
+        return transact("readwrite", function (store) {
+            var all = store.getAll();
+            all.onsuccess = function () {
+                var known = all.result.some(function (item) {
+                    return item.session === scan.session && item.code === scan.code;
                 });
-            }
+                if (!known) {
+                    store.add(scan);
+                }
+            };
         });
     }
 
@@ -315,7 +324,8 @@
                                     }
                                     return false;
                                 }
-                                remember(shown[0], format(text.sent_later, { result: shown[1] }), shown[2]);
+                                var title = format(text.sent_later, { result: shown[1] });
+                                remember(shown[0], title, shown[2]);
                                 return dequeue(scan.id).then(function () {
                                     return true;
                                 });
@@ -370,7 +380,11 @@
                     queuedShown(code);
                 });
             }
-        );
+        ).catch(function () {
+            // IndexedDB refused (a private window, a full disk): say so, lose nothing silently.
+            show("error", text.not_saved, "", "");
+            tone("error");
+        });
     }
 
     // Offline, the name is not known yet: a typed code is shown, a QR code's long text is not.
