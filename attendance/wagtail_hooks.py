@@ -1,16 +1,59 @@
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
+from wagtail.admin.menu import MenuItem as AdminMenuItem
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.log_actions import LogFormatter
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.action_menu import ActionMenuItem
+from wagtail.snippets.models import register_snippet
 
-from bookings.models import Registration
+from bookings.models import Registration, Session
+from core.snippets import DeleteBulkAction
 
 from .admin import scanner
-from .api import TAKE_ATTENDANCE
+from .admin.dashboard import CheckInProgressPanel
+from .admin.roster import TAKE_ATTENDANCE, AttendanceGroup, AttendancePermissionPolicy, roster_url
 from .models import Attendance
 from .sections import check_in_qr_section
 from .selfcheckin import remember_registration
+from .services import CHECK_IN_ACTION, MARK_ACTION
+
+# Before the viewset is registered, which would otherwise create the default policy.
+register_permission_policy(Attendance, AttendancePermissionPolicy(Attendance))
+
+register_snippet(AttendanceGroup)
+
+
+@hooks.register("construct_homepage_panels")
+def add_attendance_panels(request, panels):
+    panels.append(CheckInProgressPanel())
+
+
+@hooks.register("register_snippet_listing_buttons")
+def session_roster_button(snippet, user, next_url=None):
+    """点名 from a session's row in the timetable listing."""
+    if isinstance(snippet, Session) and user.has_perm(TAKE_ATTENDANCE):
+        yield MenuItem(_("Roster"), url=roster_url(snippet.pk), icon_name="tasks", priority=20)
+
+
+class RosterMenuItem(ActionMenuItem):
+    """点名 from a session's edit form: a link in its action menu."""
+
+    name = "action-roster"
+    label = _("Roster")
+    icon_name = "tasks"
+
+    def is_shown(self, context):
+        return context["view"] == "edit" and context["request"].user.has_perm(TAKE_ATTENDANCE)
+
+    def get_url(self, parent_context):
+        return roster_url(parent_context["instance"].pk)
+
+
+@hooks.register("register_snippet_action_menu_item")
+def session_roster_menu_item(model):
+    return RosterMenuItem(order=90) if model is Session else None
 
 
 def status_label(status: str | None) -> str:
@@ -43,8 +86,19 @@ class CheckInAfterAbsenceFormatter(AttendanceChangeFormatter):
 
 @hooks.register("register_log_actions")
 def register_log_actions(actions):
-    actions.register_action("attendance.attendance.mark")(MarkFormatter)
-    actions.register_action("attendance.attendance.check_in")(CheckInAfterAbsenceFormatter)
+    actions.register_action(MARK_ACTION)(MarkFormatter)
+    actions.register_action(CHECK_IN_ACTION)(CheckInAfterAbsenceFormatter)
+
+
+class AttendanceDeleteBulkAction(DeleteBulkAction):
+    """Wagtail registers its Delete for every snippet: attendance is never deleted, and the
+    permission policy refuses it to everybody."""
+
+    models = [Attendance]
+
+
+# After wagtail.snippets' Delete (order 0): the registry keeps the last action of a type.
+hooks.register("register_bulk_action", AttendanceDeleteBulkAction, order=1)
 
 
 @hooks.register("register_admin_urls")
@@ -57,7 +111,7 @@ def register_scanner_urls():
     ]
 
 
-class TakeAttendanceMenuItem(MenuItem):
+class TakeAttendanceMenuItem(AdminMenuItem):
     def is_shown(self, request):
         return request.user.has_perm(TAKE_ATTENDANCE)
 

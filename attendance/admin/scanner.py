@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView, View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -29,7 +29,6 @@ from bookings.models import Registration, Session
 from bookings.models.cohorts import academy_today
 from bookings.templatetags.calendar_tags import qr_svg
 
-from ..api import TAKE_ATTENDANCE
 from ..models import Attendance
 from ..selfcheckin import (
     SelfCheckInRefused,
@@ -39,6 +38,7 @@ from ..selfcheckin import (
     step_ends_at,
     time_step,
 )
+from .roster import TAKE_ATTENDANCE
 
 # How long the scanner ignores a code it has just read (milliseconds), so that a code held in
 # front of the camera is sent once.
@@ -85,7 +85,7 @@ def scanner_messages() -> dict[str, str]:
     """What the scanner's script shows, translated here: `%(name)s` parts are filled in there."""
     return {
         "ready": _("Point the camera at a trainee's check-in QR code."),
-        "checked_in": _("Checked in"),
+        "checked_in": pgettext("check-in result", "Checked in"),
         "late": _("Late"),
         "already": _("Already checked in %(time)s"),
         "not_in_cohort": _("Not in this class"),

@@ -46,7 +46,9 @@ from wagtail.models import (
 from wagtail.snippets.models import get_snippet_models
 
 from academy.settings.base import tasks_backend
+from attendance.models import Attendance
 from attendance.selfcheckin import session_code
+from attendance.services import mark
 from bookings.admin.notices import notice_tasks
 from bookings.models import Cohort, Registration, Session
 from bookings.services import GroupContact, register
@@ -189,6 +191,7 @@ EXPECTED = {
     # names the items, and act only on those the user may change.
     "wagtail_bulk_action": Variants(
         {
+            "attendance.attendance.delete": staff(DENIED),
             "bookings.cohort.delete": admin(*TRAINING),
             "bookings.registration.approve": admin(*TRAINING),
             "bookings.registration.delete": staff(REDIRECT),
@@ -421,6 +424,26 @@ EXPECTED = {
     "wagtailsnippetchoosers_bookings_registration:chosen": admin(*TRAINING),
     "wagtailsnippetchoosers_bookings_registration:chosen_multiple": admin(*TRAINING),
     "wagtailsnippetchoosers_bookings_registration:create": staff(DENIED),
+    # Attendance is written by the scanner's API and the roster (attendance.services): its
+    # listing shows and exports it to those who take attendance; nobody adds, edits or deletes
+    # a row here. The roster is the form that changes a session's statuses.
+    "wagtailsnippets_attendance_attendance:list": Variants(
+        {"": admin(*TRAINING), "csv": admin(*TRAINING), "xlsx": admin(*TRAINING)}
+    ),
+    "wagtailsnippets_attendance_attendance:list_results": admin(*TRAINING),
+    "wagtailsnippets_attendance_attendance:add": staff(DENIED),
+    "wagtailsnippets_attendance_attendance:edit": staff(DENIED),
+    "wagtailsnippets_attendance_attendance:delete": staff(DENIED),
+    "wagtailsnippets_attendance_attendance:usage": staff(DENIED),
+    "wagtailsnippets_attendance_attendance:history": admin(*TRAINING),
+    "wagtailsnippets_attendance_attendance:history_results": admin(*TRAINING),
+    "wagtailsnippets_attendance_attendance:inspect": admin(*TRAINING),
+    "wagtailsnippets_attendance_attendance:roster": admin(*TRAINING),
+    "wagtailsnippetchoosers_attendance_attendance:choose": admin(*TRAINING),
+    "wagtailsnippetchoosers_attendance_attendance:choose_results": admin(*TRAINING),
+    "wagtailsnippetchoosers_attendance_attendance:chosen": admin(*TRAINING),
+    "wagtailsnippetchoosers_attendance_attendance:chosen_multiple": admin(*TRAINING),
+    "wagtailsnippetchoosers_attendance_attendance:create": staff(DENIED),
     "notices:index": admin(*TRAINING),
     "notices:index_results": admin(*TRAINING),
     "notices:inspect": admin(*TRAINING),
@@ -601,6 +624,7 @@ def world(site_tree, settings):
     workflow_state = course.get_workflow().start(course, superuser)
     image, document = ImageFactory(), DocumentFactory()
     private = Collection.get_first_root_node().add_child(name="内部资料")
+    session = SessionFactory(cohort=cohort)
     image_type = ContentType.objects.get_for_model(image)
     page_type = ContentType.objects.get_for_model(course)
     return SimpleNamespace(
@@ -626,7 +650,8 @@ def world(site_tree, settings):
         workflow_state=workflow_state,
         task_state=workflow_state.current_task_state,
         cohort=cohort,
-        session=SessionFactory(cohort=cohort),
+        session=session,
+        attendance=mark(session, registration, Attendance.Status.PRESENT, by=superuser),
         # On now: its self check-in code is good.
         open_session=SessionFactory(
             cohort=cohort,
@@ -665,6 +690,7 @@ def world(site_tree, settings):
 
 # The object a URL's `pk` names, by the URL's namespace (or name).
 SNIPPETS = {
+    "attendance_attendance": "attendance",
     "bookings_cohort": "cohort",
     "bookings_session": "session",
     "bookings_registration": "registration",
@@ -693,7 +719,13 @@ PKS = {
 TASK_VIEWS = {"edit_task", "disable_task", "enable_task"}
 
 
+# Views whose `pk` names another object than their namespace's.
+PK_OF_VIEW = {"wagtailsnippets_attendance_attendance:roster": "session"}
+
+
 def primary_key(key: str, w):
+    if key in PK_OF_VIEW:
+        return getattr(w, PK_OF_VIEW[key]).pk
     namespace, _, view = key.rpartition(":")
     namespace = namespace or key
     if view in TASK_VIEWS:
@@ -779,6 +811,7 @@ def arguments(key: str, names: list[str], w) -> dict:
 
 
 EXPORTS = {
+    "wagtailsnippets_attendance_attendance:list",
     "wagtailsnippets_bookings_registration:list",
     "wagtailsnippets_core_organisation:list",
 }
@@ -810,6 +843,7 @@ def bulk_actions() -> list[tuple[str, str, str]]:
 
 
 BULK_OBJECTS = {
+    "attendance.attendance": "attendance",
     "bookings.registration": "registration",
     "bookings.cohort": "cohort",
     "bookings.session": "session",
@@ -968,9 +1002,17 @@ STATE_CHANGING_VIEWS = {
     "reject",
     "register",
     "reveal_phone",
+    "roster",
 }
 OUR_NAMESPACES = ("wagtailsnippets_", "wagtailsnippetchoosers_", "notices:")
-OUR_BULK_MODELS = ("bookings.", "core.district", "core.organisation", "core.topic", "django_tasks")
+OUR_BULK_MODELS = (
+    "attendance.",
+    "bookings.",
+    "core.district",
+    "core.organisation",
+    "core.topic",
+    "django_tasks",
+)
 POSTS = {
     "wagtailsnippets_bookings_cohort:add": TRAINING,
     "wagtailsnippets_bookings_cohort:edit": TRAINING,
@@ -1009,6 +1051,12 @@ POSTS = {
     "wagtailsnippets_core_topic:delete": ("administrator",),
     "wagtailsnippets_core_topic:copy": PAGE_EDITORS,
     "wagtailsnippetchoosers_core_topic:create": PAGE_EDITORS,
+    "wagtailsnippets_attendance_attendance:add": NOBODY,
+    "wagtailsnippets_attendance_attendance:edit": NOBODY,
+    "wagtailsnippets_attendance_attendance:delete": NOBODY,
+    "wagtailsnippets_attendance_attendance:roster": TRAINING,
+    "wagtailsnippetchoosers_attendance_attendance:create": NOBODY,
+    "wagtail_bulk_action[attendance.attendance.delete]": NOBODY,
     "wagtail_bulk_action[bookings.cohort.delete]": TRAINING,
     "wagtail_bulk_action[bookings.registration.approve]": TRAINING,
     "wagtail_bulk_action[bookings.registration.reject]": TRAINING,
@@ -1044,7 +1092,16 @@ def test_every_state_changing_view_of_ours_has_a_post_row(world):
 
 def our_rows():
     """Every row of our models (and the audit log), to show that a refused POST changed nothing."""
-    models = (Cohort, Session, Registration, Organisation, District, Topic, DBTaskResult)
+    models = (
+        Attendance,
+        Cohort,
+        Session,
+        Registration,
+        Organisation,
+        District,
+        Topic,
+        DBTaskResult,
+    )
     rows = [list(model.objects.order_by("pk").values_list()) for model in models]
     return [*rows, ModelLogEntry.objects.count()]
 

@@ -214,7 +214,7 @@ def test_unknown_session_is_404(api, session, registration, schema):
     response = api({"session": session.pk + 1000, "code": registration.code})
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "没有这节课程。", "code": "session_not_found"}
+    assert response.json() == {"detail": "没有这个课次。", "code": "session_not_found"}
     assert_matches_schema(schema, URL, "post", response)
 
 
@@ -256,7 +256,7 @@ def test_cancelled_session_is_409_session_cancelled(api, session, registration, 
     response = api({"session": session.pk, "code": registration.code})
 
     assert response.status_code == 409
-    assert response.json() == {"detail": "本节课程已取消。", "code": "session_cancelled"}
+    assert response.json() == {"detail": "本课次已取消。", "code": "session_cancelled"}
     assert_matches_schema(schema, URL, "post", response)
 
 
@@ -521,6 +521,6 @@ def test_schema_describes_check_in_and_roster_in_chinese(schema):
         "415",
         "503",
     }
-    assert roster["summary"] == "课程点名册"
+    assert roster["summary"] == "课次点名册"
     assert set(roster["responses"]) == {"200", "401", "403", "404"}
     assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
