@@ -41,6 +41,8 @@ COOKIE_SALT = "attendance.trainee-cookie"
 COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 # A trainee in several cohorts is known in each of their latest few.
 COOKIE_REGISTRATIONS = 5
+# Never in a private token (URL-safe base64), nor quoted in a cookie as a space would be.
+COOKIE_SEPARATOR = "."
 
 
 class SelfCheckInRefused(Exception):
@@ -191,7 +193,7 @@ def read_ticket(ticket: str) -> tuple[Session, datetime.datetime]:
 def remembered_tokens(request) -> list[str]:
     """The private tokens the trainee's cookie holds, latest first; none for a bad cookie."""
     value = request.get_signed_cookie(COOKIE_NAME, default="", salt=COOKIE_SALT)
-    return [token for token in value.split() if token][:COOKIE_REGISTRATIONS]
+    return [token for token in value.split(COOKIE_SEPARATOR) if token][:COOKIE_REGISTRATIONS]
 
 
 def remember_registration(request, registration: Registration, response) -> None:
@@ -207,7 +209,7 @@ def remember_registration(request, registration: Registration, response) -> None
     ]
     response.set_signed_cookie(
         COOKIE_NAME,
-        " ".join(tokens[:COOKIE_REGISTRATIONS]),
+        COOKIE_SEPARATOR.join(tokens[:COOKIE_REGISTRATIONS]),
         salt=COOKIE_SALT,
         max_age=COOKIE_MAX_AGE,
         httponly=True,

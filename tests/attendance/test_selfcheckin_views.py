@@ -6,13 +6,14 @@ import datetime
 from unittest import mock
 
 import pytest
+from django.test import RequestFactory
 from django.utils import timezone
 
 from attendance.models import Attendance
 from attendance.qr import registration_qr_text
-from attendance.selfcheckin import COOKIE_NAME, STEP_SECONDS, session_code
+from attendance.selfcheckin import COOKIE_NAME, STEP_SECONDS, remembered_tokens, session_code
 from bookings.models import Registration
-from bookings.services import rotate_token
+from bookings.services import cancel_registration, rotate_token
 from bookings.templatetags.calendar_tags import qr_svg
 from tests.bookings.factories import CohortFactory, SessionFactory, register_trainees
 
@@ -267,3 +268,37 @@ def test_no_check_in_qr_code_once_every_session_is_over(client, cohort, registra
     html = client.get(registration.get_absolute_url()).content.decode()
 
     assert 'id="check-in-qr"' not in html
+
+
+def test_cookie_keeps_the_latest_five_registrations_latest_first(client, cohort):
+    registrations = register_trainees(cohort, 6)
+    for registration in registrations:
+        client.get(registration.get_absolute_url())
+    client.get(registrations[2].get_absolute_url())
+
+    request = RequestFactory().get("/")
+    request.COOKIES[COOKIE_NAME] = client.cookies[COOKIE_NAME].value
+
+    assert remembered_tokens(request) == [registrations[i].token for i in (2, 5, 4, 3, 1)]
+
+
+def test_cancelled_registration_is_not_remembered(client, registration):
+    cancel_registration(registration, by=None)
+
+    response = client.get(registration.get_absolute_url())
+
+    assert COOKIE_NAME not in response.cookies
+
+
+def test_pending_trainee_is_told_the_registration_is_not_confirmed(client, session):
+    session.cohort.requires_approval = True
+    session.cohort.save()
+    (pending,) = register_trainees(session.cohort, 1)
+    client.get(pending.get_absolute_url())
+    opened = client.get(url(session))
+
+    response = client.post(url(session), {"ticket": ticket_of(opened)})
+
+    assert response.status_code == 409
+    assert "报名未确认。" in response.content.decode()
+    assert Attendance.objects.count() == 0

@@ -43,15 +43,20 @@ def training(site_tree):
     return {"session": session, "first": first, "second": second}
 
 
+def open_screen(screen, live_server, session):
+    """The session's self check-in screen, as a registrar opens it on the room's computer."""
+    screen.goto(live_server.url + "/admin/login/")
+    screen.locator("input[name=username]").fill("jiaowu")
+    screen.locator("input[name=password]").fill(PASSWORD)
+    screen.locator("button[type=submit]").click()
+    expect(screen).to_have_url(live_server.url + "/admin/")
+    screen.goto(f"{live_server.url}/admin/attendance/screen/{session.pk}/")
+
+
 def screen_code_url(open_page, chromium, live_server, session) -> str:
-    """The URL the room's screen encodes now, read from the screen as a registrar opens it."""
+    """The URL the room's screen encodes now, read from the screen."""
     with open_page(chromium, viewport={"width": 1280, "height": 720}) as screen:
-        screen.goto(live_server.url + "/admin/login/")
-        screen.locator("input[name=username]").fill("jiaowu")
-        screen.locator("input[name=password]").fill(PASSWORD)
-        screen.locator("button[type=submit]").click()
-        expect(screen).to_have_url(live_server.url + "/admin/")
-        screen.goto(f"{live_server.url}/admin/attendance/screen/{session.pk}/")
+        open_screen(screen, live_server, session)
         expect(screen.get_by_role("heading", name="红色物业专题讲座")).to_be_visible()
         expect(screen.get_by_role("img", name="自助签到二维码")).to_be_visible()
         expect(screen.get_by_text("用手机相机扫码签到")).to_be_visible()
@@ -101,3 +106,19 @@ def test_expired_code_is_refused(page, live_server, training):
     expect(page.get_by_role("alert")).to_have_text("签到码已过期。请重新扫描屏幕上的二维码。")
     expect(page.get_by_role("button", name="签到", exact=True)).to_have_count(0)
     assert Attendance.objects.count() == 0
+
+
+def test_screen_puts_the_next_code_in_place_as_each_ends(
+    open_page, chromium, live_server, training
+):
+    session = training["session"]
+    with open_page(chromium, viewport={"width": 1280, "height": 720}) as screen:
+        open_screen(screen, live_server, session)
+        code = screen.locator("[data-checkin-code-url]")
+        first = code.get_attribute("data-checkin-code-url")
+
+        expect(code).not_to_have_attribute(
+            "data-checkin-code-url", first, timeout=(STEP_SECONDS + 5) * 1000
+        )
+
+        expect(screen.get_by_role("img", name="自助签到二维码")).to_be_visible()
