@@ -1,17 +1,22 @@
+from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem as AdminMenuItem
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.action_menu import ActionMenuItem
 from wagtail.snippets.models import register_snippet
 
-from bookings.models import Session
+from bookings.models import Registration, Session
 from core.snippets import DeleteBulkAction
 
+from .admin import scanner
 from .admin.dashboard import CheckInProgressPanel
 from .admin.roster import TAKE_ATTENDANCE, AttendanceGroup, AttendancePermissionPolicy, roster_url
 from .models import Attendance
+from .sections import check_in_qr_section
+from .selfcheckin import remember_registration
 from .services import CHECK_IN_ACTION, MARK_ACTION
 
 # Before the viewset is registered, which would otherwise create the default policy.
@@ -94,3 +99,35 @@ class AttendanceDeleteBulkAction(DeleteBulkAction):
 
 # After wagtail.snippets' Delete (order 0): the registry keeps the last action of a type.
 hooks.register("register_bulk_action", AttendanceDeleteBulkAction, order=1)
+
+
+@hooks.register("register_admin_urls")
+def register_scanner_urls():
+    return [
+        path(
+            "attendance/",
+            include((scanner.urlpatterns, "attendance_scanner"), namespace="attendance_scanner"),
+        )
+    ]
+
+
+class TakeAttendanceMenuItem(AdminMenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(TAKE_ATTENDANCE)
+
+
+@hooks.register("register_admin_menu_item")
+def register_scanner_menu_item():
+    return TakeAttendanceMenuItem(
+        _("Check-in scanner"),
+        reverse("attendance_scanner:scan"),
+        name="checkin-scanner",
+        icon_name="mobile-alt",
+        order=250,
+    )
+
+
+# The trainee's private page shows their check-in QR code inside the ticket, and remembers
+# them (a signed cookie) for self check-in.
+hooks.register(Registration.TICKET_SECTION_HOOK, check_in_qr_section)
+hooks.register(Registration.RESPONSE_HOOK, remember_registration)

@@ -16,6 +16,7 @@ resend, the chooser's create and the bulk actions) are refused to every role wit
 permission, and change nothing.
 """
 
+import datetime
 from collections import Counter
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -46,6 +47,7 @@ from wagtail.snippets.models import get_snippet_models
 
 from academy.settings.base import tasks_backend
 from attendance.models import Attendance
+from attendance.selfcheckin import session_code
 from attendance.services import mark
 from bookings.admin.notices import notice_tasks
 from bookings.models import Cohort, Registration, Session
@@ -535,6 +537,12 @@ EXPECTED = {
     "bookings:registration": everyone(OK),
     "bookings:cancel": everyone(NOT_ALLOWED),
     "bookings:reset_calendar": everyone(NOT_ALLOWED),
+    # Self check-in (issue 11): whoever holds the code the room's screen shows, while it is good.
+    "attendance:self_check_in": everyone(OK),
+    # The scanner at the door and the room's self check-in screen: those who take attendance.
+    "attendance_scanner:scan": admin(*TRAINING),
+    "attendance_scanner:screen": admin(*TRAINING),
+    "attendance_scanner:screen_code": admin(*TRAINING),
     "wagtail_serve": Variants(
         {
             "home": everyone(OK),
@@ -644,6 +652,12 @@ def world(site_tree, settings):
         cohort=cohort,
         session=session,
         attendance=mark(session, registration, Attendance.Status.PRESENT, by=superuser),
+        # On now: its self check-in code is good.
+        open_session=SessionFactory(
+            cohort=cohort,
+            starts_at=timezone.now(),
+            ends_at=timezone.now() + datetime.timedelta(hours=2),
+        ),
         registration=registration,
         registration_group=member.group,
         notice=notice_tasks().order_by("enqueued_at").first(),
@@ -771,6 +785,9 @@ def arguments(key: str, names: list[str], w) -> dict:
             "bookings:reset_calendar": {"token": w.registration.token},
             "registration-detail": {"token": w.registration.token},
             "registration-cancel": {"token": w.registration.token},
+            "attendance:self_check_in": {"code": session_code(w.open_session)},
+            "attendance_scanner:screen": {"session_id": w.session.pk},
+            "attendance_scanner:screen_code": {"session_id": w.session.pk},
             "wagtailadmin_workflows:add_task": {
                 "app_label": "wagtailcore",
                 "model_name": "groupapprovaltask",

@@ -4,6 +4,7 @@ Without /usr/bin/chromium the tests are skipped with a message, except where REQ
 set (CI), where a missing browser is a failure.
 """
 
+import contextlib
 import os
 import shutil
 import threading
@@ -31,7 +32,7 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def playwright():
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         message = (
             f"Chromium not found at {CHROMIUM}: browser tests skipped "
@@ -52,8 +53,38 @@ def chromium():
     with sync_playwright() as playwright:
         for alias, connection in setup_connections.items():
             connections[alias] = connection
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def chromium_with_camera(playwright):
+    """Launches Chromium with a fake camera that plays `video` (a Y4M file) in a loop, as
+    `chromium_with_camera(video)`: Chromium reads the file once, at launch, so each video needs
+    a browser of its own. Closed after the test."""
+    browsers = []
+
+    def launch(video):
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                *CHROMIUM_ARGS,
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
+        browsers.append(browser)
+        return browser
+
+    yield launch
+    for browser in browsers:
         browser.close()
 
 
@@ -84,14 +115,17 @@ class ServerRequests:
             time.sleep(0.05)
 
 
-@pytest.fixture
-def page(chromium):
+@contextlib.contextmanager
+def opened_page(browser, **context_options):
+    """A page in a new context of `browser` (Chinese, a phone's screen unless `viewport` says
+    otherwise), closed on leaving once the live server has answered its last request."""
     from django.core.signals import request_finished, request_started
 
     requests = ServerRequests()
     request_started.connect(requests.started, weak=False)
     request_finished.connect(requests.finished, weak=False)
-    context = chromium.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    options = {"locale": "zh-CN", "viewport": {"width": 390, "height": 844}} | context_options
+    context = browser.new_context(**options)
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
@@ -105,3 +139,16 @@ def page(chromium):
         requests.wait_until_quiet()
         request_started.disconnect(requests.started)
         request_finished.disconnect(requests.finished)
+
+
+@pytest.fixture
+def page(chromium):
+    with opened_page(chromium) as page:
+        yield page
+
+
+@pytest.fixture
+def open_page():
+    """`opened_page` for a test that needs more than one page, or a browser of its own: use it
+    as `with open_page(browser, **context_options) as page:`."""
+    return opened_page
