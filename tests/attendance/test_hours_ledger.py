@@ -20,7 +20,6 @@ from tests.attendance.results_fixtures import (
     local,
     mark,
     programme,
-    programmes,  # noqa: F401 - a fixture
     session,
     trainee,
 )
