@@ -67,6 +67,8 @@ urlpatterns += i18n_patterns(
         name="privacy",
     ),
     path("bookings/", include("bookings.urls")),
+    # Completion certificates: the public verification page, the trainee's download (issue 11).
+    path("certificates/", include("attendance.results.urls")),
     re_path(r"^((?:[\w\-]+/)*)$", cache_anonymous_page(wagtail_views.serve), name="wagtail_serve"),
     prefix_default_language=False,
 )

@@ -109,5 +109,11 @@ class Certificate(models.Model):
         return self.revoked_at is None
 
     @property
+    def status(self) -> str:
+        return _("Valid") if self.is_valid else _("Revoked")
+
+    status.fget.short_description = _("status")
+
+    @property
     def masked_name(self) -> str:
         return mask_name(self.name)

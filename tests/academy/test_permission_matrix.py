@@ -16,6 +16,7 @@ permission, and change nothing.
 """
 
 from collections import Counter
+from decimal import Decimal
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -44,6 +45,7 @@ from wagtail.models import (
 from wagtail.snippets.models import get_snippet_models
 
 from academy.settings.base import tasks_backend
+from attendance.models import Certificate
 from bookings.admin.notices import notice_tasks
 from bookings.models import Cohort, Registration, Session
 from bookings.services import GroupContact, register
@@ -501,6 +503,28 @@ EXPECTED = {
     "bookings:registration": everyone(OK),
     "bookings:cancel": everyone(NOT_ALLOWED),
     "bookings:reset_calendar": everyone(NOT_ALLOWED),
+    # -- Study hours, completion and certificates (issue 11) --------------------------------------
+    # The verification page a certificate's QR code opens is public; the PDF is downloaded by
+    # whoever holds the registration's private link, as the private page is read.
+    "certificates:verify": everyone(OK),
+    "certificates:download": everyone(OK),
+    # 结业审核, the certificates and the ledger: 教务 and 学院管理员 (view_attendance,
+    # view_certificate, issue_certificate), as registrations are theirs.
+    "completion:index": admin(*TRAINING),
+    "completion:index_results": admin(*TRAINING),
+    "completion:cohort": admin(*TRAINING),
+    "completion:issue": admin(*TRAINING),
+    "completion:certificates_pdf": admin(*TRAINING),
+    "attendance_certificates:index": Variants(
+        {"": admin(*TRAINING), "csv": admin(*TRAINING), "xlsx": admin(*TRAINING)}
+    ),
+    "attendance_certificates:index_results": admin(*TRAINING),
+    "attendance_certificates:inspect": admin(*TRAINING),
+    "attendance_certificates:revoke": admin(*TRAINING),
+    "study_hours:index": Variants(
+        {"": admin(*TRAINING), "csv": admin(*TRAINING), "xlsx": admin(*TRAINING)}
+    ),
+    "study_hours:index_results": admin(*TRAINING),
     "wagtail_serve": Variants(
         {
             "home": everyone(OK),
@@ -571,6 +595,17 @@ def world(site_tree, settings):
     programme = ProgrammePageFactory(parent=programmes)
     cohort = CohortFactory(programme=programme)
     [registration] = register_trainees(cohort, 1)
+    certificate = Certificate.objects.create(
+        registration=registration,
+        serial="YTDJ-2026-000001",
+        name=registration.name,
+        programme_title=programme.title,
+        cohort_title=cohort.title,
+        starts_on=cohort.starts_on,
+        ends_on=cohort.ends_on,
+        hours=Decimal("8.0"),
+        issued_at=timezone.now(),
+    )
     [member] = register(
         cohort.pk,
         applicants=[ApplicantFactory()],
@@ -609,6 +644,7 @@ def world(site_tree, settings):
         cohort=cohort,
         session=SessionFactory(cohort=cohort),
         registration=registration,
+        certificate=certificate,
         registration_group=member.group,
         notice=notice_tasks().order_by("enqueued_at").first(),
         organisation=OrganisationFactory(),
@@ -649,6 +685,7 @@ SNIPPETS = {
 }
 PKS = {
     "notices": "notice",
+    "attendance_certificates": "certificate",
     "wagtailadmin_collections": "collection",
     "wagtailadmin_workflows": "workflow",
     "wagtailsites": "site",
@@ -727,6 +764,8 @@ def arguments(key: str, names: list[str], w) -> dict:
             "bookings:reset_calendar": {"token": w.registration.token},
             "registration-detail": {"token": w.registration.token},
             "registration-cancel": {"token": w.registration.token},
+            "certificates:verify": {"serial": w.certificate.serial},
+            "certificates:download": {"token": w.registration.token},
             "wagtailadmin_workflows:add_task": {
                 "app_label": "wagtailcore",
                 "model_name": "groupapprovaltask",
@@ -753,6 +792,8 @@ EXPORTS = {
     "wagtailsnippets_bookings_registration:list",
     "wagtailsnippets_core_organisation:list",
 }
+# Exports of listings that are not snippets (asked for as CSV and Excel all the same).
+ADMIN_EXPORTS = {"attendance_certificates:index", "study_hours:index"}
 UNNAMED = {"admin/test404/": "/admin/test404/", "admin/^.*/$": "/admin/no-such-screen/"}
 
 
@@ -817,7 +858,7 @@ def concrete_urls(key: str, pattern, w) -> dict[str, str]:
     with translation.override("zh-hans"):
         url = reverse(name, kwargs=arguments(name, parameters(pattern), w))
     url += query(name, w)
-    if key in EXPORTS:
+    if key in EXPORTS | ADMIN_EXPORTS:
         return {"": url, "csv": f"{url}?export=csv", "xlsx": f"{url}?export=xlsx"}
     return {"": url}
 
@@ -934,8 +975,16 @@ STATE_CHANGING_VIEWS = {
     "reject",
     "register",
     "reveal_phone",
+    "issue",
+    "revoke",
 }
-OUR_NAMESPACES = ("wagtailsnippets_", "wagtailsnippetchoosers_", "notices:")
+OUR_NAMESPACES = (
+    "wagtailsnippets_",
+    "wagtailsnippetchoosers_",
+    "notices:",
+    "completion:",
+    "attendance_certificates:",
+)
 OUR_BULK_MODELS = ("bookings.", "core.district", "core.organisation", "core.topic", "django_tasks")
 POSTS = {
     "wagtailsnippets_bookings_cohort:add": TRAINING,
@@ -985,6 +1034,8 @@ POSTS = {
     "wagtail_bulk_action[core.organisation.delete]": ("administrator",),
     "wagtail_bulk_action[core.topic.delete]": ("administrator",),
     "wagtail_bulk_action[django_tasks_database.dbtaskresult.resend]": TRAINING,
+    "completion:issue": TRAINING,
+    "attendance_certificates:revoke": TRAINING,
 }
 
 
@@ -1010,7 +1061,16 @@ def test_every_state_changing_view_of_ours_has_a_post_row(world):
 
 def our_rows():
     """Every row of our models (and the audit log), to show that a refused POST changed nothing."""
-    models = (Cohort, Session, Registration, Organisation, District, Topic, DBTaskResult)
+    models = (
+        Cohort,
+        Session,
+        Registration,
+        Organisation,
+        District,
+        Topic,
+        DBTaskResult,
+        Certificate,
+    )
     rows = [list(model.objects.order_by("pk").values_list()) for model in models]
     return [*rows, ModelLogEntry.objects.count()]
 
