@@ -25,6 +25,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -606,10 +607,10 @@ class StudyHoursView(SafeExportMixin, SpreadsheetExportMixin, BaseListingView):
         return super().dispatch(request, *args, **kwargs)
 
     columns = [
-        DateColumn(
+        Column(
             "day",
             label=gettext_lazy("date"),
-            accessor=lambda entry: timezone.localtime(entry.session.starts_at),
+            accessor=lambda entry: date_format(timezone.localdate(entry.session.starts_at)),
         ),
         Column("name", label=gettext_lazy("name"), accessor="registration.name"),
         Column("phone", label=gettext_lazy("mobile"), accessor="registration.masked_phone"),
@@ -648,7 +649,7 @@ class StudyHoursView(SafeExportMixin, SpreadsheetExportMixin, BaseListingView):
             context["trainee_totals"] = {
                 "by_cohort": hours_by_cohort(entries),
                 "by_year": hours_by_year(entries),
-                "total": total_hours(entries),
+                "total": format_hours(total_hours(entries)),
             }
         return context
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from bookings.models import Cohort, Registration, Session
 
 from ..models import Attendance, AttendanceRule, Certificate
-from .hours import HOURS, ZERO, ledger_entries, sum_hours
+from .hours import HOURS, ZERO, format_hours, ledger_entries, sum_hours
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,10 @@ class Completion:
         if not self.scheduled_hours:
             return Decimal("0.0")
         return (self.hours * 100 / self.scheduled_hours).quantize(Decimal("0.1"))
+
+    @property
+    def hours_text(self) -> str:
+        return format_hours(self.hours)
 
     @property
     def meets_hours(self) -> bool:

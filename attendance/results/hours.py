@@ -126,6 +126,10 @@ class CohortHours:
     hours: Decimal
     attended: int
 
+    @property
+    def hours_text(self) -> str:
+        return format_hours(self.hours)
+
 
 @dataclass(frozen=True)
 class YearHours:
@@ -134,6 +138,10 @@ class YearHours:
     year: int
     hours: Decimal
     attended: int
+
+    @property
+    def hours_text(self) -> str:
+        return format_hours(self.hours)
 
 
 def hours_by_cohort(entries: QuerySet[Attendance]) -> list[CohortHours]:
