@@ -74,16 +74,6 @@ class Completion:
         return self.completes and self.certificate is None
 
 
-def scheduled_hours(cohort: Cohort) -> Decimal:
-    """The study hours of the cohort's sessions that are not cancelled."""
-    total = (
-        Session.objects.scheduled()
-        .filter(cohort=cohort)
-        .aggregate(hours=Coalesce(Sum("study_hours"), Value(ZERO), output_field=HOURS))["hours"]
-    )
-    return total
-
-
 def cohort_completions(cohort: Cohort, *, registrations=None, at=None) -> list[Completion]:
     """Each confirmed registration of the cohort (or of `registrations`) against the rule,
     with its valid certificate, if any, in name order. `at` (now by default) is when held

@@ -1,23 +1,33 @@
 """Public views of certificates: the verification page its QR code opens, and the trainee's
 download from their private page (by the registration's private token, never a phone)."""
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from bookings.models import Registration
+from core.ratelimit import retry_after, spent
 
 from ..models import Certificate
 from .hours import format_hours
 from .pdf import render_certificate
+
+TOO_MANY = _("Too many attempts from this network or number. Please wait a few minutes.")
 
 
 @never_cache
 def certificate_verification(request, serial: str):
     """Anyone holding a certificate's serial (its QR code) reads whether it is valid: the
     name masked (张*明), the programme, the cohort's dates and hours. 404 for an unknown one.
-    Never cached: a revocation shows at once."""
+    Never cached: a revocation shows at once. Serials run in sequence, so an address that asks
+    for more than BOOKINGS_RATE_PER_IP of them is told to wait (429) rather than list them all."""
+    if wait := spent(
+        request, group="certificate_verification", key="ip", rate=settings.BOOKINGS_RATE_PER_IP
+    ):
+        return HttpResponse(TOO_MANY, status=429, headers=retry_after(wait))
     certificate = get_object_or_404(Certificate, serial=serial.strip().upper())
     context = {"certificate": certificate, "hours": format_hours(certificate.hours)}
     response = TemplateResponse(request, "attendance/certificate_verification.html", context)

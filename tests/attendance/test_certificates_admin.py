@@ -2,6 +2,7 @@
 revoke (with a reason), and the study-hours ledger, viewable and exportable."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
@@ -132,8 +133,6 @@ def test_ledger_exports_each_line_with_its_credited_hours(client, registrar, com
 
 
 def test_ledger_export_masks_phones_without_the_permission(client, completed_cohort):
-    from django.contrib.auth.models import Permission
-
     user = staff_user("教务", "registrar")
     user.user_permissions.add(Permission.objects.get(codename="view_attendance"))
     user.groups.clear()

@@ -3,11 +3,12 @@ download from their private page, by the registration's private token."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from attendance.models.certificates import mask_name
 from attendance.results.services import issue_certificates, revoke_certificate
 from bookings.services import rotate_token
-from tests.attendance.results_fixtures import staff_user
+from tests.attendance.results_fixtures import cohort, programme, staff_user, trainee
 
 pytestmark = pytest.mark.django_db
 
@@ -125,10 +126,18 @@ def test_private_page_without_a_certificate_shows_the_hours_only(client, complet
 
 
 def test_private_page_of_a_cohort_not_begun_shows_no_hours(client, programmes):
-    from tests.attendance.results_fixtures import cohort, programme, trainee
-
     registration = trainee(cohort(programme()))
 
     html = client.get(registration.get_absolute_url()).content.decode()
 
     assert 'id="study-hours"' not in html
+
+
+def test_verifying_serial_after_serial_from_one_address_is_slowed_down(client, issued, settings):
+    settings.BOOKINGS_RATE_PER_IP = "3/m"
+    year = timezone.localdate().year
+    urls = [f"/certificates/YTDJ-{year}-{n:06d}/" for n in range(1, 5)]
+
+    answers = [client.get(url).status_code for url in urls]
+
+    assert answers == [200, 200, 404, 429]
