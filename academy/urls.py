@@ -69,6 +69,8 @@ urlpatterns += i18n_patterns(
     ),
     path("bookings/", include("bookings.urls")),
     path("attendance/", include("attendance.urls")),
+    # Completion certificates: the public verification page, the trainee's download (issue 11).
+    path("certificates/", include("attendance.results.urls")),
     re_path(r"^((?:[\w\-]+/)*)$", cache_anonymous_page(wagtail_views.serve), name="wagtail_serve"),
     prefix_default_language=False,
 )

@@ -15,6 +15,7 @@ from .admin import scanner
 from .admin.dashboard import CheckInProgressPanel
 from .admin.roster import TAKE_ATTENDANCE, AttendanceGroup, AttendancePermissionPolicy, roster_url
 from .models import Attendance
+from .results import hooks as results_hooks  # noqa: F401  (study hours, completion, certificates)
 from .sections import check_in_qr_section
 from .selfcheckin import remember_registration
 from .services import CHECK_IN_ACTION, MARK_ACTION

@@ -1,3 +1,4 @@
+from .certificates import Certificate
 from .checkins import Attendance, AttendanceRule
 
-__all__ = ["Attendance", "AttendanceRule"]
+__all__ = ["Attendance", "AttendanceRule", "Certificate"]

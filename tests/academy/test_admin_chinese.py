@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from wagtail.models import Site, get_page_models
 
+from attendance.models import Certificate
 from bookings.models import Registration
 from core.models import District
 from tests.factories import LecturerPageFactory
@@ -66,12 +67,14 @@ ALLOWED = {
 
 
 def data_texts(w) -> set[str]:
-    """Texts the fixtures typed, not the interface: usernames, slugs, registration codes, file
-    names, and the identifiers (app.model) the page-types report prints under each type."""
+    """Texts the fixtures typed, not the interface: usernames, slugs, registration codes,
+    certificate serials, file names, and the identifiers (app.model) the page-types report
+    prints under each type."""
     texts = {user.get_username() for user in w.users.values()}
     texts |= set(Site.objects.values_list("hostname", flat=True))
     texts |= set(District.objects.values_list("slug", flat=True))
     texts |= set(Registration.objects.values_list("code", flat=True))
+    texts |= set(Certificate.objects.values_list("serial", flat=True))
     texts |= {w.topic.slug, w.image.file.name.rpartition("/")[2]}
     texts |= {w.document.file.name.rpartition("/")[2]}
     texts |= {f"{model._meta.app_label}.{model._meta.model_name}" for model in get_page_models()}
@@ -265,6 +268,13 @@ ADMIN_PAGES = [
         reverse("wagtailadmin_reports:page_types_usage"),
     ],
     lambda w: [reverse("wagtailadmin_account")],
+    # 结业审核 and 结业证书 (issue 11).
+    lambda w: [
+        reverse("completion:index"),
+        reverse("completion:cohort", args=[w.cohort.pk]),
+        reverse("completion:issue", args=[w.cohort.pk]),
+        reverse("attendance_certificates:index"),
+    ],
 ]
 
 

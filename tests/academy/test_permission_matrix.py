@@ -18,6 +18,7 @@ permission, and change nothing.
 
 import datetime
 from collections import Counter
+from decimal import Decimal
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -46,7 +47,7 @@ from wagtail.models import (
 from wagtail.snippets.models import get_snippet_models
 
 from academy.settings.base import tasks_backend
-from attendance.models import Attendance
+from attendance.models import Attendance, Certificate
 from attendance.selfcheckin import session_code
 from attendance.services import mark
 from bookings.admin.notices import notice_tasks
@@ -543,6 +544,28 @@ EXPECTED = {
     "attendance_scanner:scan": admin(*TRAINING),
     "attendance_scanner:screen": admin(*TRAINING),
     "attendance_scanner:screen_code": admin(*TRAINING),
+    # -- Study hours, completion and certificates (issue 11) --------------------------------------
+    # The verification page a certificate's QR code opens is public; the PDF is downloaded by
+    # whoever holds the registration's private link, as the private page is read.
+    "certificates:verify": everyone(OK),
+    "certificates:download": everyone(OK),
+    # 结业审核, the certificates and the ledger: 教务 and 学院管理员 (view_attendance,
+    # view_certificate, issue_certificate), as registrations are theirs.
+    "completion:index": admin(*TRAINING),
+    "completion:index_results": admin(*TRAINING),
+    "completion:cohort": admin(*TRAINING),
+    "completion:issue": admin(*TRAINING),
+    "completion:certificates_pdf": admin(*TRAINING),
+    "attendance_certificates:index": Variants(
+        {"": admin(*TRAINING), "csv": admin(*TRAINING), "xlsx": admin(*TRAINING)}
+    ),
+    "attendance_certificates:index_results": admin(*TRAINING),
+    "attendance_certificates:inspect": admin(*TRAINING),
+    "attendance_certificates:revoke": admin(*TRAINING),
+    "study_hours:index": Variants(
+        {"": admin(*TRAINING), "csv": admin(*TRAINING), "xlsx": admin(*TRAINING)}
+    ),
+    "study_hours:index_results": admin(*TRAINING),
     "wagtail_serve": Variants(
         {
             "home": everyone(OK),
@@ -613,6 +636,17 @@ def world(site_tree, settings):
     programme = ProgrammePageFactory(parent=programmes)
     cohort = CohortFactory(programme=programme)
     [registration] = register_trainees(cohort, 1)
+    certificate = Certificate.objects.create(
+        registration=registration,
+        serial="YTDJ-2026-000001",
+        name=registration.name,
+        programme_title=programme.title,
+        cohort_title=cohort.title,
+        starts_on=cohort.starts_on,
+        ends_on=cohort.ends_on,
+        hours=Decimal("8.0"),
+        issued_at=timezone.now(),
+    )
     [member] = register(
         cohort.pk,
         applicants=[ApplicantFactory()],
@@ -659,6 +693,7 @@ def world(site_tree, settings):
             ends_at=timezone.now() + datetime.timedelta(hours=2),
         ),
         registration=registration,
+        certificate=certificate,
         registration_group=member.group,
         notice=notice_tasks().order_by("enqueued_at").first(),
         organisation=OrganisationFactory(),
@@ -700,6 +735,7 @@ SNIPPETS = {
 }
 PKS = {
     "notices": "notice",
+    "attendance_certificates": "certificate",
     "wagtailadmin_collections": "collection",
     "wagtailadmin_workflows": "workflow",
     "wagtailsites": "site",
@@ -788,6 +824,8 @@ def arguments(key: str, names: list[str], w) -> dict:
             "attendance:self_check_in": {"code": session_code(w.open_session)},
             "attendance_scanner:screen": {"session_id": w.session.pk},
             "attendance_scanner:screen_code": {"session_id": w.session.pk},
+            "certificates:verify": {"serial": w.certificate.serial},
+            "certificates:download": {"token": w.registration.token},
             "wagtailadmin_workflows:add_task": {
                 "app_label": "wagtailcore",
                 "model_name": "groupapprovaltask",
@@ -815,6 +853,8 @@ EXPORTS = {
     "wagtailsnippets_bookings_registration:list",
     "wagtailsnippets_core_organisation:list",
 }
+# Exports of listings that are not snippets (asked for as CSV and Excel all the same).
+ADMIN_EXPORTS = {"attendance_certificates:index", "study_hours:index"}
 UNNAMED = {"admin/test404/": "/admin/test404/", "admin/^.*/$": "/admin/no-such-screen/"}
 
 
@@ -880,7 +920,7 @@ def concrete_urls(key: str, pattern, w) -> dict[str, str]:
     with translation.override("zh-hans"):
         url = reverse(name, kwargs=arguments(name, parameters(pattern), w))
     url += query(name, w)
-    if key in EXPORTS:
+    if key in EXPORTS | ADMIN_EXPORTS:
         return {"": url, "csv": f"{url}?export=csv", "xlsx": f"{url}?export=xlsx"}
     return {"": url}
 
@@ -1003,8 +1043,16 @@ STATE_CHANGING_VIEWS = {
     "register",
     "reveal_phone",
     "roster",
+    "issue",
+    "revoke",
 }
-OUR_NAMESPACES = ("wagtailsnippets_", "wagtailsnippetchoosers_", "notices:")
+OUR_NAMESPACES = (
+    "wagtailsnippets_",
+    "wagtailsnippetchoosers_",
+    "notices:",
+    "completion:",
+    "attendance_certificates:",
+)
 OUR_BULK_MODELS = (
     "attendance.",
     "bookings.",
@@ -1067,6 +1115,8 @@ POSTS = {
     "wagtail_bulk_action[core.organisation.delete]": ("administrator",),
     "wagtail_bulk_action[core.topic.delete]": ("administrator",),
     "wagtail_bulk_action[django_tasks_database.dbtaskresult.resend]": TRAINING,
+    "completion:issue": TRAINING,
+    "attendance_certificates:revoke": TRAINING,
 }
 
 
@@ -1101,6 +1151,7 @@ def our_rows():
         District,
         Topic,
         DBTaskResult,
+        Certificate,
     )
     rows = [list(model.objects.order_by("pk").values_list()) for model in models]
     return [*rows, ModelLogEntry.objects.count()]
