@@ -1,3 +1,5 @@
 from .checkins import Attendance, AttendanceRule
+from .evaluations import Evaluation
+from .visits import StudyVisit
 
-__all__ = ["Attendance", "AttendanceRule"]
+__all__ = ["Attendance", "AttendanceRule", "Evaluation", "StudyVisit"]
