@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -27,7 +28,9 @@ from wagtail.admin.widgets.button import ListingButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from bases.models import TrainingBasePage
+from bookings.forms import MobileField
 from core.exports import SafeExportMixin
+from core.forms import StorableTextMixin
 from core.locking import LockTimeout
 from core.models import District
 
@@ -90,6 +93,12 @@ def base_names(visit) -> str:
     return "、".join(base.title for base in visit.bases.all())
 
 
+class StudyVisitForm(StorableTextMixin, WagtailAdminModelForm):
+    """The staff's form: the contact's mobile taken as people type it (+86, spaces, dashes)."""
+
+    contact_phone = MobileField(label=gettext_lazy("contact mobile"))
+
+
 class StudyVisitIndexView(SafeExportMixin, IndexView):
     confirm_url_name = None
     export_headings = {
@@ -150,15 +159,25 @@ class StudyVisitIndexView(SafeExportMixin, IndexView):
         )
 
     def to_row_dict(self, item):
-        row = super().to_row_dict(item)
-        if not self.can_see_personal_data and "contact_phone" in row:
-            row["contact_phone"] = item.masked_contact_phone
-        row["bases"] = base_names(item)
-        row["confirmed_by"] = str(item.confirmed_by or "")
-        for name in ("confirmed_at", "created_at"):
-            if row.get(name):
-                row[name] = timezone.make_naive(row[name]).replace(microsecond=0)
-        return row
+        phone = item.contact_phone if self.can_see_personal_data else item.masked_contact_phone
+        confirmed_at = item.confirmed_at
+        return {
+            "organisation": item.organisation,
+            "province": item.province,
+            "city": item.city,
+            "contact_name": item.contact_name,
+            "contact_phone": phone,
+            "visited_on": item.visited_on,
+            "bases": base_names(item),
+            "planned_headcount": item.planned_headcount,
+            "actual_headcount": item.actual_headcount,
+            "confirmed_by": str(item.confirmed_by or ""),
+            # Local time without a zone: spreadsheets would otherwise show UTC.
+            "confirmed_at": timezone.make_naive(confirmed_at).replace(microsecond=0)
+            if confirmed_at
+            else None,
+            "notes": item.notes,
+        }
 
 
 class ConfirmVisitForm(forms.Form):
@@ -250,25 +269,30 @@ class StudyVisitViewSet(ModelViewSet):
         "notes",
     ]
     export_filename = "study-visits"
-    panels = [
-        MultiFieldPanel(
-            [
-                FieldPanel("organisation"),
-                FieldRowPanel([FieldPanel("province"), FieldPanel("city")]),
-                FieldRowPanel([FieldPanel("contact_name"), FieldPanel("contact_phone")]),
-            ],
-            heading=gettext_lazy("Delegation"),
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel("visited_on"),
-                FieldPanel("bases", widget=forms.SelectMultiple(attrs={"size": 8})),
-                FieldRowPanel([FieldPanel("planned_headcount"), FieldPanel("actual_headcount")]),
-            ],
-            heading=gettext_lazy("Visit"),
-        ),
-        FieldPanel("notes"),
-    ]
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel(
+                [
+                    FieldPanel("organisation"),
+                    FieldRowPanel([FieldPanel("province"), FieldPanel("city")]),
+                    FieldRowPanel([FieldPanel("contact_name"), FieldPanel("contact_phone")]),
+                ],
+                heading=gettext_lazy("Delegation"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("visited_on"),
+                    FieldPanel("bases", widget=forms.SelectMultiple(attrs={"size": 8})),
+                    FieldRowPanel(
+                        [FieldPanel("planned_headcount"), FieldPanel("actual_headcount")]
+                    ),
+                ],
+                heading=gettext_lazy("Visit"),
+            ),
+            FieldPanel("notes"),
+        ],
+        base_form_class=StudyVisitForm,
+    )
 
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(

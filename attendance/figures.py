@@ -200,7 +200,7 @@ def visitors_by_district() -> list[VisitorRow]:
     through = StudyVisit.bases.through
     visited = set(
         through.objects.filter(studyvisit__actual_headcount__isnull=False).values_list(
-            "studyvisit_id", "base__district_id"
+            "studyvisit_id", "trainingbasepage__district_id"
         )
     )
     headcounts = dict(counted_visits().values_list("pk", "actual_headcount"))

@@ -14,9 +14,9 @@ class StudyVisitQuerySet(models.QuerySet):
     def to_bases_of(self, user):
         """The visits to a base whose contact person is `user`."""
         return self.filter(
-            pk__in=StudyVisit.bases.through.objects.filter(base__contact_user=user).values(
-                "studyvisit_id"
-            )
+            pk__in=StudyVisit.bases.through.objects.filter(
+                trainingbasepage__contact_user=user
+            ).values("studyvisit_id")
         )
 
 
