@@ -78,8 +78,10 @@ class EvaluationFilterSet(WagtailFilterSet):
     created_at = django_filters.DateFromToRangeFilter(
         label=gettext_lazy("rated at"), widget=DateRangePickerWidget
     )
-    with_comment = django_filters.BooleanFilter(
-        label=gettext_lazy("with a comment"), method="filter_with_comment"
+    with_comment = django_filters.ChoiceFilter(
+        label=gettext_lazy("comment"),
+        choices=[("yes", gettext_lazy("With a comment")), ("no", gettext_lazy("Without"))],
+        method="filter_with_comment",
     )
 
     class Meta:
@@ -87,9 +89,7 @@ class EvaluationFilterSet(WagtailFilterSet):
         fields = []
 
     def filter_with_comment(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.exclude(comment="") if value else queryset.filter(comment="")
+        return queryset.exclude(comment="") if value == "yes" else queryset.filter(comment="")
 
 
 def local_time(value):

@@ -77,16 +77,18 @@ class StudyVisitFilterSet(WagtailFilterSet):
         queryset=District.objects.all(),
         distinct=True,
     )
-    confirmed = django_filters.BooleanFilter(
+    confirmed = django_filters.ChoiceFilter(
         label=gettext_lazy("confirmed"),
-        field_name="confirmed_at",
-        lookup_expr="isnull",
-        exclude=True,
+        choices=[("yes", gettext_lazy("Confirmed")), ("no", gettext_lazy("Not yet confirmed"))],
+        method="filter_confirmed",
     )
 
     class Meta:
         model = StudyVisit
         fields = []
+
+    def filter_confirmed(self, queryset, name, value):
+        return queryset.filter(confirmed_at__isnull=value != "yes")
 
 
 def base_names(visit) -> str:

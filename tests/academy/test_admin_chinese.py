@@ -264,6 +264,17 @@ ADMIN_PAGES = [
         reverse("wagtailadmin_reports:page_types_usage"),
     ],
     lambda w: [reverse("wagtailadmin_account")],
+    # Study visits, evaluations and the figures (issue 11).
+    lambda w: [
+        reverse("study_visits:index"),
+        reverse("study_visits:add"),
+        reverse("study_visits:edit", args=[w.study_visit.pk]),
+        reverse("study_visits:history", args=[w.study_visit.pk]),
+        reverse("evaluations:index"),
+        reverse("study_visits:index") + "?confirmed=no&province=江苏",
+        reverse("evaluations:index") + f"?with_comment=yes&cohort={w.cohort.pk}",
+        reverse("figures:index"),
+    ],
 ]
 
 
