@@ -225,7 +225,7 @@ def test_home_page_shows_the_visitors(client, academy):
     html = client.get("/").content.decode()
 
     assert (
-        '<span class="figures__number">30</span><span class="figures__label">来烟学习交流人次'
+        '<span class="figures__number">30</span><span class="figures__label">来烟学习交流人数'
         in html
     )
 
