@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from attendance.models import Attendance, Evaluation
@@ -310,3 +312,23 @@ def test_evaluation_export_has_scores_and_comments_but_no_trainee(client, cohort
     assert rows[1][4:] == ["4", "5", "4", "3", "4.0", "'=HYPERLINK(1)", rows[1][10]]
     assert registration.name not in text
     assert registration.phone not in text
+
+
+def listing_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries.captured_queries)
+
+
+def test_evaluation_listing_runs_the_same_queries_for_one_row_or_many(client, cohort, session):
+    client.force_login(user_in("教务"))
+    url = reverse("evaluations:index")
+    rated_by(cohort, session, 1)
+    one = listing_queries(client, url)
+    for _ in range(3):
+        other = SessionFactory(
+            cohort=cohort, course=CoursePageFactory(), lecturers=[LecturerPageFactory()]
+        )
+        rated_by(cohort, other, 1)
+
+    assert listing_queries(client, url) == one

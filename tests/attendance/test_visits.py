@@ -8,6 +8,8 @@ import io
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
@@ -235,3 +237,19 @@ def test_export_masks_phones_without_the_personal_data_permission(client, base):
 
     assert visit.masked_contact_phone in text
     assert visit.contact_phone not in text
+
+
+def test_visit_listing_runs_the_same_queries_for_one_row_or_many(client, base, other_base):
+    client.force_login(user_in("教务"))
+    url = reverse("study_visits:index")
+    study_visit(bases=[base])
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for serial in range(3):
+        visit = study_visit(bases=[base, other_base], serial=600 + serial)
+        confirm_visit(visit, actual_headcount=20, by=base.contact_user)
+
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+
+    assert len(many.captured_queries) == len(one.captured_queries)
