@@ -12,6 +12,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.images.views.serve import ServeView
 
 from attendance.api import CheckInViewSet, SessionAttendanceViewSet
+from attendance.api_figures import FiguresView
 from bookings.api import CohortViewSet, RegistrationViewSet
 from core import views
 from core.cache import cache_anonymous_page
@@ -37,6 +38,7 @@ urlpatterns = [
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
     ),
+    path("api/v1/figures/", FiguresView.as_view(), name="figures"),
     path("api/v1/", include(api_router.urls)),
     # Calendar apps send no language and feeds are written in Chinese: outside i18n_patterns.
     path("calendar/", include("bookings.calendars.urls")),
@@ -71,6 +73,8 @@ urlpatterns += i18n_patterns(
     path("attendance/", include("attendance.urls")),
     # Completion certificates: the public verification page, the trainee's download (issue 11).
     path("certificates/", include("attendance.results.urls")),
+    # A trainee's evaluation of a session they attended, reached from their private page.
+    path("evaluations/", include("attendance.urls_evaluations")),
     re_path(r"^((?:[\w\-]+/)*)$", cache_anonymous_page(wagtail_views.serve), name="wagtail_serve"),
     prefix_default_language=False,
 )

@@ -11,6 +11,7 @@ from wagtail.snippets.models import register_snippet
 from bookings.models import Registration, Session
 from core.snippets import DeleteBulkAction
 
+from . import visits_hooks  # noqa: F401  (evaluations, study visits, figures)
 from .admin import scanner
 from .admin.dashboard import CheckInProgressPanel
 from .admin.roster import TAKE_ATTENDANCE, AttendanceGroup, AttendancePermissionPolicy, roster_url

@@ -1,5 +1,6 @@
 """Builds the demo site: the home page and sections, then each app's content in the order of
-the layers (core.py, lecturers.py, bases.py, courses.py, bookings.py), from the texts in data/.
+the layers (core.py, lecturers.py, bases.py, courses.py, bookings.py, attendance.py), from the
+texts in data/.
 
 Every phase is idempotent: items are identified by a fixed key (a page's slug under its index,
 an organisation's name, a topic's slug, an image's or document's title) and only the missing ones
@@ -46,6 +47,7 @@ from courses.models import CourseFormat, CourseIndexPage, CourseMaterial, Course
 from lecturers.models import LecturerIndexPage, LecturerPage
 
 from . import content, media
+from .attendance import AttendanceSeeder, visitor_counts
 from .base import DEFAULT_SEED, Pools
 from .bookings import ProgrammeSeeder
 from .courses import CourseSeeder
@@ -101,6 +103,7 @@ class DemoSeeder(CourseSeeder):
         self.courses(indexes["courses"], topics, pools)
         self.news(indexes["news"], topics, pools)
         ProgrammeSeeder(self, pools).run(indexes["programmes"])
+        AttendanceSeeder(self).run()
         self.index()
         bump_generation()  # cached pages must show the new content
         return self.created
@@ -341,6 +344,7 @@ def content_counts() -> list[tuple[str, int]]:
         ("报名", registrations.count()),
         *[(f"  {label}", statuses.get(value, 0)) for value, label in STATUS_LABELS.items()],
         ("  团体报名", RegistrationGroup.objects.count()),
+        *visitor_counts(),
         ("全部页面", Page.objects.count()),
         ("图片", get_image_model().objects.count()),
         ("文档", get_document_model().objects.count()),

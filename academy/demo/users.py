@@ -4,6 +4,11 @@ the demo can open each desk. Demo only: every one of them has the same known pas
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Count, Q
+
+from bases.models import TrainingBasePage
+from bookings.models.cohorts import academy_today
+from lecturers.models import LecturerPage
 
 PASSWORD = "academy-demo"
 # (username, group, description), in the order they are printed.
@@ -34,4 +39,36 @@ def ensure_role_users() -> list[tuple[str, str, bool]]:
             groups = Group.objects.filter(name__in=[group_name, *EXTRA_GROUPS.get(username, [])])
             user.groups.add(*groups)
             users.append((username, description, user.check_password(PASSWORD)))
+        link_desks(User.objects.get(username="jiangshi"), User.objects.get(username="jidi"))
     return users
+
+
+def link_desks(lecturer_user, contact_user) -> None:
+    """The demo lecturer speaks for the lecturer with the most evaluations (they read them in
+    the admin); the demo base contact for the base with the most visits held and not yet
+    confirmed (they confirm them). Published as revisions, as an editor would, so that a later
+    edit keeps the link. Nothing happens where a page is already linked."""
+    if not LecturerPage.objects.filter(user=lecturer_user).exists():
+        lecturer = (
+            LecturerPage.objects.live()
+            .annotate(rated=Count("sessions__evaluations"))
+            .order_by("-rated", "path")
+            .first()
+        )
+        if lecturer is not None:
+            lecturer.user = lecturer_user
+            lecturer.save_revision().publish()
+    if not TrainingBasePage.objects.filter(contact_user=contact_user).exists():
+        pending = Q(
+            study_visits__confirmed_at__isnull=True,
+            study_visits__visited_on__lte=academy_today(),
+        )
+        base = (
+            TrainingBasePage.objects.live()
+            .annotate(pending=Count("study_visits", filter=pending))
+            .order_by("-pending", "path")
+            .first()
+        )
+        if base is not None:
+            base.contact_user = contact_user
+            base.save_revision().publish()

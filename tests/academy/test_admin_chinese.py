@@ -275,6 +275,17 @@ ADMIN_PAGES = [
         reverse("completion:issue", args=[w.cohort.pk]),
         reverse("attendance_certificates:index"),
     ],
+    # Study visits, evaluations and the figures (issue 11).
+    lambda w: [
+        reverse("study_visits:index"),
+        reverse("study_visits:add"),
+        reverse("study_visits:edit", args=[w.study_visit.pk]),
+        reverse("study_visits:history", args=[w.study_visit.pk]),
+        reverse("evaluations:index"),
+        reverse("study_visits:index") + "?confirmed=no&province=江苏",
+        reverse("evaluations:index") + f"?with_comment=yes&cohort={w.cohort.pk}",
+        reverse("figures:index"),
+    ],
 ]
 
 

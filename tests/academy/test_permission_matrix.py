@@ -33,7 +33,9 @@ from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 from wagtail.admin.models import EditingSession
 from wagtail.admin.views.bulk_action.registry import bulk_action_registry
+from wagtail.admin.viewsets import viewsets
 from wagtail.admin.viewsets.base import ViewSet
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images.views.serve import generate_image_url
 from wagtail.models import (
@@ -45,15 +47,17 @@ from wagtail.models import (
     Workflow,
 )
 from wagtail.snippets.models import get_snippet_models
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from academy.settings.base import tasks_backend
-from attendance.models import Attendance, Certificate
+from attendance.models import Attendance, Certificate, Evaluation, StudyVisit
 from attendance.selfcheckin import session_code
 from attendance.services import mark
 from bookings.admin.notices import notice_tasks
 from bookings.models import Cohort, Registration, Session
 from bookings.services import GroupContact, register
 from core.models import District, Organisation, Topic
+from tests.attendance.visits_factories import attend, rate, study_visit
 from tests.bookings.factories import (
     ApplicantFactory,
     CohortFactory,
@@ -566,6 +570,37 @@ EXPECTED = {
         {"": admin(*TRAINING), "csv": admin(*TRAINING), "xlsx": admin(*TRAINING)}
     ),
     "study_hours:index_results": admin(*TRAINING),
+    # Evaluations, study visits and the figures (issue 11). The public figures; a trainee's rating
+    # form by their private token (the fixture's trainee attended no session: back to the private
+    # page); the admin's listings: every evaluation for staff, a lecturer's own sessions' for a
+    # lecturer; study visits for staff, those to their bases for a base contact, who alone
+    # confirms a visit to their base.
+    "figures": everyone(OK),
+    "evaluation:rate": everyone(REDIRECT),
+    "evaluations:index": Variants(
+        {
+            "": admin(*TRAINING, "lecturer"),
+            "csv": admin(*TRAINING, "lecturer"),
+            "xlsx": admin(*TRAINING, "lecturer"),
+        }
+    ),
+    "evaluations:index_results": admin(*TRAINING, "lecturer"),
+    "study_visits:index": Variants(
+        {
+            "": admin(*TRAINING, "base_contact"),
+            "csv": admin(*TRAINING, "base_contact"),
+            "xlsx": admin(*TRAINING, "base_contact"),
+        }
+    ),
+    "study_visits:index_results": admin(*TRAINING, "base_contact"),
+    "study_visits:add": admin(*TRAINING),
+    "study_visits:edit": admin(*TRAINING),
+    "study_visits:delete": admin(*TRAINING),
+    "study_visits:history": admin(*TRAINING),
+    "study_visits:history_results": admin(*TRAINING),
+    "study_visits:usage": admin(*TRAINING),
+    "study_visits:confirm": admin("base_contact", superuser=DENIED),
+    "figures:index": admin(*TRAINING),
     "wagtail_serve": Variants(
         {
             "home": everyone(OK),
@@ -652,13 +687,19 @@ def world(site_tree, settings):
         applicants=[ApplicantFactory()],
         group=GroupContact(unit="芝罘区党工委", contact_name="王老师", contact_phone=mobile(900)),
     )
+    # The base contact's base, which the fixture's study visit went to.
+    base = TrainingBasePageFactory(parent=tree.bases, contact_user=users["base_contact"])
     course = CoursePageFactory(parent=tree.courses)
     draft = CoursePageFactory(parent=tree.courses, live=False)
     course.save_revision(user=superuser)
     workflow_state = course.get_workflow().start(course, superuser)
     image, document = ImageFactory(), DocumentFactory()
-    private = Collection.get_first_root_node().add_child(name="内部资料")
     session = SessionFactory(cohort=cohort)
+    # An evaluation of another session, which the group's member attended, for the listings.
+    rated = SessionFactory(cohort=cohort, title="已评课次")
+    attend(member, rated)
+    rate(member, rated, comment="很好")
+    private = Collection.get_first_root_node().add_child(name="内部资料")
     image_type = ContentType.objects.get_for_model(image)
     page_type = ContentType.objects.get_for_model(course)
     return SimpleNamespace(
@@ -673,7 +714,7 @@ def world(site_tree, settings):
             "lecturer_index": tree.lecturers,
             "lecturer": LecturerPageFactory(parent=tree.lecturers),
             "base_index": tree.bases,
-            "base": TrainingBasePageFactory(parent=tree.bases),
+            "base": base,
             "news_index": tree.news,
             "news": NewsPageFactory(parent=tree.news),
             "programme_index": programmes,
@@ -692,6 +733,7 @@ def world(site_tree, settings):
             starts_at=timezone.now(),
             ends_at=timezone.now() + datetime.timedelta(hours=2),
         ),
+        study_visit=study_visit(bases=[base]),
         registration=registration,
         certificate=certificate,
         registration_group=member.group,
@@ -736,6 +778,7 @@ SNIPPETS = {
 PKS = {
     "notices": "notice",
     "attendance_certificates": "certificate",
+    "study_visits": "study_visit",
     "wagtailadmin_collections": "collection",
     "wagtailadmin_workflows": "workflow",
     "wagtailsites": "site",
@@ -826,6 +869,7 @@ def arguments(key: str, names: list[str], w) -> dict:
             "attendance_scanner:screen_code": {"session_id": w.session.pk},
             "certificates:verify": {"serial": w.certificate.serial},
             "certificates:download": {"token": w.registration.token},
+            "evaluation:rate": {"token": w.registration.token, "session_id": w.session.pk},
             "wagtailadmin_workflows:add_task": {
                 "app_label": "wagtailcore",
                 "model_name": "groupapprovaltask",
@@ -854,7 +898,12 @@ EXPORTS = {
     "wagtailsnippets_core_organisation:list",
 }
 # Exports of listings that are not snippets (asked for as CSV and Excel all the same).
-ADMIN_EXPORTS = {"attendance_certificates:index", "study_hours:index"}
+ADMIN_EXPORTS = {
+    "attendance_certificates:index",
+    "study_hours:index",
+    "evaluations:index",
+    "study_visits:index",
+}
 UNNAMED = {"admin/test404/": "/admin/test404/", "admin/^.*/$": "/admin/no-such-screen/"}
 
 
@@ -1001,8 +1050,27 @@ def exportable_listings() -> set[str]:
     }
 
 
+def model_exportable_listings() -> set[str]:
+    """The exporting listings of the ModelViewSets registered, alone or in a group; snippets'
+    are in `exportable_listings`."""
+    get_resolver().url_patterns  # noqa: B018 - the admin's URLs register the viewsets
+    registered = [
+        viewset
+        for entry in viewsets.viewsets
+        for viewset in getattr(entry, "registerables", [entry])
+    ]
+    return {
+        viewset.get_url_name("index")
+        for viewset in registered
+        if isinstance(viewset, ModelViewSet)
+        and not isinstance(viewset, SnippetViewSet)
+        and viewset.list_export not in (ViewSet.UNDEFINED, [], ())
+    }
+
+
 def test_every_export_is_asked_for_as_csv_and_excel():
     assert exportable_listings() == EXPORTS
+    assert model_exportable_listings() == ADMIN_EXPORTS
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -1045,6 +1113,7 @@ STATE_CHANGING_VIEWS = {
     "roster",
     "issue",
     "revoke",
+    "confirm",
 }
 OUR_NAMESPACES = (
     "wagtailsnippets_",
@@ -1052,6 +1121,7 @@ OUR_NAMESPACES = (
     "notices:",
     "completion:",
     "attendance_certificates:",
+    "study_visits:",
 )
 OUR_BULK_MODELS = (
     "attendance.",
@@ -1084,6 +1154,12 @@ POSTS = {
     "wagtailsnippets_bookings_registration:reveal_phone": TRAINING,
     "wagtailsnippetchoosers_bookings_registration:create": NOBODY,
     "notices:resend": TRAINING,
+    "study_visits:add": TRAINING,
+    "study_visits:edit": TRAINING,
+    "study_visits:delete": TRAINING,
+    # Only the contact person of a base the visit went to, superusers included: see
+    # attendance.services_visits.may_confirm.
+    "study_visits:confirm": ("base_contact",),
     "wagtailsnippets_core_organisation:add": ("administrator",),
     "wagtailsnippets_core_organisation:edit": ("administrator",),
     "wagtailsnippets_core_organisation:delete": ("administrator",),
@@ -1152,6 +1228,8 @@ def our_rows():
         Topic,
         DBTaskResult,
         Certificate,
+        StudyVisit,
+        Evaluation,
     )
     rows = [list(model.objects.order_by("pk").values_list()) for model in models]
     return [*rows, ModelLogEntry.objects.count()]
