@@ -50,6 +50,7 @@ from . import content, media
 from .attendance import AttendanceSeeder, visitor_counts
 from .base import DEFAULT_SEED, Pools
 from .bookings import ProgrammeSeeder
+from .certificates import seed_certificates
 from .courses import CourseSeeder
 
 __all__ = ["DEFAULT_SEED", "DemoSeeder", "content_counts", "has_content"]
@@ -104,6 +105,8 @@ class DemoSeeder(CourseSeeder):
         self.news(indexes["news"], topics, pools)
         ProgrammeSeeder(self, pools).run(indexes["programmes"])
         AttendanceSeeder(self).run()
+        certificates = seed_certificates()
+        self.created["certificates"] += certificates.get("issued", 0)
         self.index()
         bump_generation()  # cached pages must show the new content
         return self.created
