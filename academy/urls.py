@@ -1,6 +1,7 @@
 from csp.decorators import csp_update
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
+from django.contrib.auth.views import LogoutView
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -67,6 +68,9 @@ urlpatterns += i18n_patterns(
         name="privacy",
     ),
     path("bookings/", include("bookings.urls")),
+    # The site's own login, for users without admin access (judges); staff use the admin's.
+    path("accounts/login/", views.SiteLoginView.as_view(), name="login"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
     re_path(r"^((?:[\w\-]+/)*)$", cache_anonymous_page(wagtail_views.serve), name="wagtail_serve"),
     prefix_default_language=False,
 )

@@ -302,6 +302,11 @@ BOOKINGS_RATE_PER_IP = os.environ.get("BOOKINGS_RATE_PER_IP", "30/m")
 BOOKINGS_RATE_PER_PHONE = os.environ.get("BOOKINGS_RATE_PER_PHONE", "10/h")
 # A lost code sends texts to the number: fewer a number may be sent than it may try.
 BOOKINGS_RESEND_RATE_PER_PHONE = os.environ.get("BOOKINGS_RESEND_RATE_PER_PHONE", "3/h")
+# The site's login (core.views.SiteLoginView): attempts per address and per username.
+LOGIN_RATE_PER_IP = os.environ.get("LOGIN_RATE_PER_IP", "30/m")
+LOGIN_RATE_PER_USERNAME = os.environ.get("LOGIN_RATE_PER_USERNAME", "10/15m")
+LOGIN_URL = "login"
+LOGOUT_REDIRECT_URL = "login"
 # A cache that does not answer lets the attempt through (core.ratelimit logs an error) rather
 # than refuse every registration while Redis is down.
 RATELIMIT_FAIL_OPEN = True

@@ -494,6 +494,9 @@ EXPECTED = {
     # The privacy notice every consent line links to: public, read-only.
     "privacy": everyone(OK),
     "bookings:lookup": everyone(OK),
+    # The site's own login (judges); a signed-in user is sent on. Logging out takes a POST.
+    "login": everyone(REDIRECT, anonymous=OK),
+    "logout": everyone(NOT_ALLOWED),
     # A lost code is sent by POST only (to anyone, rate-limited); the group's page is public to
     # whoever holds its private link, as a trainee's is.
     "bookings:resend_code": everyone(NOT_ALLOWED),
