@@ -27,6 +27,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The project's apps, top layer first (README: Architecture); each imports only those below it.
 INSTALLED_APPS = [
     "academy",
+    "competitions",
     "attendance",
     "bookings",
     "courses",
@@ -327,6 +328,14 @@ def env_proxies(name: str) -> int:
 
 TRUSTED_PROXIES = env_proxies("TRUSTED_PROXIES")
 BOOKINGS_MAX_GROUP_SIZE = 30
+# A competition's attachments: each file at most this large, at most this many per project.
+COMPETITIONS_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+COMPETITIONS_MAX_ATTACHMENTS = 8
+# Objections to published results: a rate per client address, and one per mobile number.
+COMPETITIONS_OBJECTION_RATE_PER_IP = os.environ.get("COMPETITIONS_OBJECTION_RATE_PER_IP", "5/h")
+COMPETITIONS_OBJECTION_RATE_PER_PHONE = os.environ.get(
+    "COMPETITIONS_OBJECTION_RATE_PER_PHONE", "3/d"
+)
 API_MAX_BODY_BYTES = 64 * 1024
 
 REST_FRAMEWORK = {
