@@ -13,12 +13,14 @@ from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.images.views.serve import ServeView
 
 from bookings.api import CohortViewSet, RegistrationViewSet
+from competitions.api import RoundViewSet
 from core import views
 from core.cache import cache_anonymous_page
 
 api_router = SimpleRouter()
 api_router.register("cohorts", CohortViewSet, basename="cohort")
 api_router.register("registrations", RegistrationViewSet, basename="registration")
+api_router.register("rounds", RoundViewSet, basename="round")
 
 # Under /api/ the API's JSON errors, elsewhere the site's pages (core.api.api_or_site).
 handler400 = "core.api.bad_request"
@@ -68,6 +70,7 @@ urlpatterns += i18n_patterns(
         name="privacy",
     ),
     path("bookings/", include("bookings.urls")),
+    path("competitions/", include("competitions.urls")),
     # The site's own login, for users without admin access (judges); staff use the admin's.
     path("accounts/login/", views.SiteLoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),

@@ -12,3 +12,6 @@ class CompetitionsConfig(AppConfig):
 
     name = "competitions"
     verbose_name = _("Competitions")
+
+    def ready(self):
+        from . import signals  # noqa: F401 - connects the live screen's cache to its changes

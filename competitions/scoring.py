@@ -4,12 +4,13 @@ Everything the results, the live screen, the API and the exports show is compute
 what `selectors.py` loads, so one statement of each rule serves them all and the tests check it
 on hand-computed cases.
 
-**A judge's total.** Each criterion is scored from 0 to its `maximum` and is worth `weight`
-points of the total: its weighted score is `value / maximum × weight`, and a judge's total for a
-project is the sum over the rubric, out of the sum of the weights. A rubric whose maximum equals
-its weight (需求分析 20, 项目设计 30, 可行性 20, 预算合理性 15, 创新性 15) is scored directly
-in points out of 100; one scored 0–10 with a weight of 20 counts each point twice. A criterion
-the judge left without a value counts 0. Totals are rounded half up to two decimals.
+**A judge's total.** Each criterion is scored from 0 to its `maximum` (one decimal) and counts
+`weight` times: a judge's total for a project is the sum of value × weight over the rubric
+(`Rubric.total`; `services.write_score` stores the same sum on the score as it saves it), out of the
+sum of maximum × weight. The usual rubric (需求分析 20, 项目设计 30, 可行性 20, 预算合理性 15,
+创新性 15, each of weight 1) is thus scored in points out of 100; a criterion scored 0–10 with
+a weight of 2 counts each point twice. A criterion the judge left without a value counts 0.
+Totals are rounded half up to two decimals.
 
 **The aggregate per project**, from its judges' totals:
 - `trimmed_mean` (去掉一个最高分和一个最低分): with at least 5 totals, one highest and one lowest
@@ -33,10 +34,10 @@ show a little over the maximum, which says what it is, rather than tying at the 
 
 **Ties.** The round states a rule, an ordered list of tie-breakers; the default
 (`heaviest_criterion`, then `earliest_submission`) is the higher aggregate on the heaviest
-criterion (the criterion with the largest weight, the first in the rubric's order among equals;
-its weighted scores aggregated with the round's method, without normalisation), then the project
-submitted earlier. Projects still equal share a rank ("1, 2, 2, 4"). Projects no judge scored are
-listed after the rest, without a rank.
+criterion (`Round.heaviest_criterion`: the largest weight, then the largest maximum, then the
+first in the rubric; its weighted scores aggregated with the round's method, without
+normalisation), then the project submitted earlier. Projects still equal share a rank
+("1, 2, 2, 4"). Projects no judge scored are listed after the rest, without a rank.
 
 **Who advances**: the projects ranked within the round's `advance_count`. A tie at the cut-off
 that the rule cannot break takes every project of that rank through: it is for the panel to
@@ -91,7 +92,7 @@ def rounded(value: Decimal) -> Decimal:
 
 @dataclass(frozen=True, slots=True)
 class Criterion:
-    """One line of a rubric: scored 0…`maximum`, worth `weight` points of the total."""
+    """One line of a rubric: scored 0…`maximum`, counted `weight` times in the total."""
 
     key: Hashable
     weight: Decimal
@@ -103,43 +104,23 @@ class Rubric:
 
     def __init__(self, criteria: Iterable[Criterion]):
         self.criteria = tuple(criteria)
-        if any(criterion.maximum <= 0 for criterion in self.criteria):
-            raise ValueError("Every criterion needs a maximum above 0.")
-        self.maximum = sum((criterion.weight for criterion in self.criteria), ZERO)
-        # Criteria scored on their own weight (the usual rubric) need no arithmetic.
-        self._scaled = tuple(
-            (criterion.key, criterion.weight, criterion.maximum)
-            for criterion in self.criteria
-            if criterion.weight != criterion.maximum
+        self.maximum = sum(
+            (criterion.maximum * criterion.weight for criterion in self.criteria), ZERO
         )
-        self._direct = tuple(
-            criterion.key for criterion in self.criteria if criterion.weight == criterion.maximum
-        )
-        self.heaviest = max(self.criteria, key=lambda criterion: criterion.weight, default=None)
-
-    def weighted(self, key: Hashable, value: Decimal) -> Decimal:
-        """One criterion's value as points of the total."""
-        criterion = next(criterion for criterion in self.criteria if criterion.key == key)
-        if criterion.weight == criterion.maximum:
-            return value
-        return value * criterion.weight / criterion.maximum
+        self.weights = {criterion.key: criterion.weight for criterion in self.criteria}
 
     def total(self, values: Mapping[Hashable, Decimal]) -> Decimal:
         """A judge's total for one project, rounded to two decimals."""
-        total = ZERO
-        for key in self._direct:
-            total += values.get(key, ZERO)
-        for key, weight, maximum in self._scaled:
-            value = values.get(key)
-            if value is not None:
-                total += value * weight / maximum
-        return rounded(total)
+        return rounded(
+            sum(
+                (value * self.weights[key] for key, value in values.items() if key in self.weights),
+                ZERO,
+            )
+        )
 
-    def heaviest_points(self, values: Mapping[Hashable, Decimal]) -> Decimal:
-        """The judge's weighted score on the heaviest criterion (0 for an empty rubric)."""
-        if self.heaviest is None:
-            return ZERO
-        return rounded(self.weighted(self.heaviest.key, values.get(self.heaviest.key, ZERO)))
+    def points(self, key: Hashable, value: Decimal) -> Decimal:
+        """One criterion's value as points of the total."""
+        return rounded(value * self.weights[key])
 
 
 # The aggregates, unrounded; `aggregate` rounds.
@@ -203,11 +184,29 @@ def z_scores(totals: Mapping[Hashable, Decimal]) -> dict[Hashable, Decimal]:
 
 @dataclass(frozen=True, slots=True)
 class Sheet:
-    """One judge's submitted values for one project: criterion key → value."""
+    """One judge's submitted score for one project: their total and their points on the
+    round's heaviest criterion (for the tie rule)."""
 
     project: Hashable
     judge: Hashable
-    values: Mapping[Hashable, Decimal]
+    total: Decimal
+    heaviest: Decimal = ZERO
+
+    @classmethod
+    def from_values(
+        cls,
+        rubric: Rubric,
+        project: Hashable,
+        judge: Hashable,
+        values: Mapping[Hashable, Decimal],
+        *,
+        heaviest: Hashable = None,
+    ) -> Sheet:
+        """A sheet from the judge's value on each criterion."""
+        points = (
+            rubric.points(heaviest, values.get(heaviest, ZERO)) if heaviest is not None else ZERO
+        )
+        return cls(project, judge, rubric.total(values), points)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,14 +235,14 @@ class ProjectResult:
 
 
 def totals_by_project(
-    rubric: Rubric, sheets: Iterable[Sheet]
+    sheets: Iterable[Sheet],
 ) -> tuple[dict[Hashable, dict[Hashable, Decimal]], dict[Hashable, list[Decimal]]]:
     """Each project's totals by judge, and its judges' points on the heaviest criterion."""
     totals: dict[Hashable, dict[Hashable, Decimal]] = defaultdict(dict)
     heaviest: dict[Hashable, list[Decimal]] = defaultdict(list)
     for sheet in sheets:
-        totals[sheet.project][sheet.judge] = rubric.total(sheet.values)
-        heaviest[sheet.project].append(rubric.heaviest_points(sheet.values))
+        totals[sheet.project][sheet.judge] = sheet.total
+        heaviest[sheet.project].append(sheet.heaviest)
     return totals, heaviest
 
 
@@ -283,7 +282,6 @@ def tie_key(result: ProjectResult, tie_rule: Sequence[str]) -> tuple:
 
 
 def rank_projects(
-    rubric: Rubric,
     sheets: Iterable[Sheet],
     *,
     entries: Iterable[Entry] = (),
@@ -300,7 +298,7 @@ def rank_projects(
     """
     if method not in AGGREGATES:
         raise ValueError(f"Unknown aggregate {method!r}.")
-    totals, heaviest = totals_by_project(rubric, sheets)
+    totals, heaviest = totals_by_project(sheets)
     order: dict[Hashable, Entry] = {entry.project: entry for entry in entries}
     for project in totals:
         order.setdefault(project, Entry(project))

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "wagtail",
     "wagtail.contrib.routable_page",
     "rest_framework",
+    # API tokens for staff (the competitions' ranking): `manage.py drf_create_token <username>`.
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "modelcluster",
@@ -336,6 +338,9 @@ COMPETITIONS_OBJECTION_RATE_PER_IP = os.environ.get("COMPETITIONS_OBJECTION_RATE
 COMPETITIONS_OBJECTION_RATE_PER_PHONE = os.environ.get(
     "COMPETITIONS_OBJECTION_RATE_PER_PHONE", "3/d"
 )
+# The live roadshow's screen: how often it asks for news, how long its cached state may live.
+COMPETITIONS_LIVE_POLL_SECONDS = float(os.environ.get("COMPETITIONS_LIVE_POLL_SECONDS", "3"))
+COMPETITIONS_LIVE_CACHE_SECONDS = 60
 API_MAX_BODY_BYTES = 64 * 1024
 
 REST_FRAMEWORK = {

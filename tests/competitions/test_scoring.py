@@ -24,60 +24,62 @@ from competitions.scoring import (
 )
 
 D = Decimal
-# 需求分析 20, 项目设计 30, 可行性 20, 预算合理性 15, 创新性 15: each scored on its own weight.
+# 需求分析 20, 项目设计 30, 可行性 20, 预算合理性 15, 创新性 15: each of weight 1.
 RUBRIC = Rubric(
     [
-        Criterion("need", D(20), D(20)),
-        Criterion("design", D(30), D(30)),
-        Criterion("feasibility", D(20), D(20)),
-        Criterion("budget", D(15), D(15)),
-        Criterion("innovation", D(15), D(15)),
+        Criterion("need", D(1), D(20)),
+        Criterion("design", D(1), D(30)),
+        Criterion("feasibility", D(1), D(20)),
+        Criterion("budget", D(1), D(15)),
+        Criterion("innovation", D(1), D(15)),
     ]
 )
 T0 = datetime(2025, 3, 1, 9, tzinfo=UTC)
 
 
-def sheet(project, judge, *values):
-    return Sheet(
-        project, judge, {c.key: D(v) for c, v in zip(RUBRIC.criteria, values, strict=True)}
-    )
-
-
 def totals_sheets(project, totals, *, design=None):
-    """Sheets whose totals are `totals`: all but 项目设计 in `need`, for tests about totals."""
+    """One sheet per total (judges judge0, judge1, …), with 项目设计 points `design`."""
     design = design or [D(0)] * len(totals)
     return [
-        Sheet(project, f"judge{index}", {"need": D(total) - D(points), "design": D(points)})
+        Sheet(project, f"judge{index}", D(total), D(points))
         for index, (total, points) in enumerate(zip(totals, design, strict=True))
     ]
 
 
-def test_rubric_total_sums_criteria_scored_on_their_weight():
+def test_rubric_total_sums_the_values():
+    values = dict(
+        zip(
+            ["need", "design", "feasibility", "budget", "innovation"],
+            [D(18), D(27), D(16), D(12), D("13.5")],
+            strict=True,
+        )
+    )
     assert RUBRIC.maximum == D(100)
-    assert RUBRIC.total(sheet("p", "j", 18, 27, 16, 12, "13.5").values) == D("86.50")
+    assert RUBRIC.total(values) == D("86.50")
 
 
-def test_rubric_total_scales_a_criterion_whose_maximum_differs_from_its_weight():
+def test_rubric_total_counts_each_value_weight_times():
     rubric = Rubric(
         [
-            Criterion("a", weight=D(20), maximum=D(10)),  # 7 of 10 → 14 of 20
-            Criterion("b", weight=D(20), maximum=D(30)),  # 25 of 30 → 16.666… of 20
-            Criterion("c", weight=D(10), maximum=D(10)),  # 10
+            Criterion("a", weight=D(2), maximum=D(10)),  # 7 of 10, twice → 14
+            Criterion("b", weight=D("0.5"), maximum=D(30)),  # 25.5 of 30, half → 12.75
+            Criterion("c", weight=D("1.25"), maximum=D(10)),  # 0.5 → 0.625, half up 0.63 alone
         ]
     )
-    assert rubric.maximum == D(50)
-    assert rubric.total({"a": D(7), "b": D(25), "c": D(10)}) == D("40.67")
+    assert rubric.maximum == D("47.50")  # 20 + 15 + 12.5
+    assert rubric.total({"a": D(7), "b": D("25.5"), "c": D("0.5")}) == D("27.38")  # 27.375
+    assert rubric.points("c", D("0.5")) == D("0.63")
 
 
 def test_rubric_total_counts_a_missing_criterion_as_zero():
     assert RUBRIC.total({"need": D(20), "design": D(30)}) == D("50.00")
 
 
-def test_heaviest_criterion_is_the_first_of_the_largest_weight():
-    rubric = Rubric(
-        [Criterion("a", D(10), D(10)), Criterion("b", D(30), D(30)), Criterion("c", D(30), D(30))]
+def test_sheet_from_values_takes_the_heaviest_criterion_points():
+    sheet = Sheet.from_values(
+        RUBRIC, "P", "J", {"need": D(18), "design": D("27.5")}, heaviest="design"
     )
-    assert rubric.heaviest.key == "b"
+    assert (sheet.total, sheet.heaviest) == (D("45.50"), D("27.50"))
 
 
 def test_trimmed_mean_of_five_drops_one_highest_and_one_lowest():
@@ -140,18 +142,18 @@ def test_normalised_scores_by_hand():
 
 def test_normalising_changes_the_order_a_wide_scale_imposed():
     sheets = [
-        Sheet(project, judge, {"need": total})
+        Sheet(project, judge, total)
         for project, judges in NORMALISED_TOTALS.items()
         for judge, total in judges.items()
     ]
-    plain = rank_projects(RUBRIC, sheets, method=scoring.MEAN)
+    plain = rank_projects(sheets, method=scoring.MEAN)
     # (90+72+80)/3 = 80.67, (70+71+80)/3 = 73.67, (50+76+80)/3 = 68.67
     assert [(r.project, r.aggregate) for r in plain] == [
         ("P1", D("80.67")),
         ("P3", D("73.67")),
         ("P2", D("68.67")),
     ]
-    normalised = rank_projects(RUBRIC, sheets, method=scoring.MEAN, normalise=True)
+    normalised = rank_projects(sheets, method=scoring.MEAN, normalise=True)
     assert [(r.project, r.aggregate) for r in normalised] == [
         ("P1", D("76.97")),
         ("P2", D("74.90")),
@@ -187,9 +189,7 @@ def test_rank_breaks_a_tie_on_the_heaviest_criterion():
     sheets = totals_sheets("A", [80, 80, 80], design=[25, 25, 25]) + totals_sheets(
         "B", [80, 80, 80], design=[28, 28, 28]
     )
-    results = rank_projects(
-        RUBRIC, sheets, entries=[Entry("A", T0), Entry("B", T0 + timedelta(days=1))]
-    )
+    results = rank_projects(sheets, entries=[Entry("A", T0), Entry("B", T0 + timedelta(days=1))])
     assert [(r.project, r.rank, r.heaviest) for r in results] == [
         ("B", 1, D("28.00")),
         ("A", 2, D("25.00")),
@@ -202,7 +202,7 @@ def test_rank_heaviest_criterion_is_aggregated_as_the_totals_are():
     sheets = totals_sheets("A", [80] * 5, design=[10, 29, 29, 29, 30]) + totals_sheets(
         "B", [80] * 5, design=[28] * 5
     )
-    results = rank_projects(RUBRIC, sheets, entries=[Entry("B", T0), Entry("A", T0)])
+    results = rank_projects(sheets, entries=[Entry("B", T0), Entry("A", T0)])
     assert [(r.project, r.heaviest) for r in results] == [("A", D("29.00")), ("B", D("28.00"))]
 
 
@@ -211,7 +211,6 @@ def test_rank_breaks_a_remaining_tie_by_the_earlier_submission():
         "early", [85, 85], design=[25, 25]
     )
     results = rank_projects(
-        RUBRIC,
         sheets,
         entries=[Entry("late", T0 + timedelta(minutes=1)), Entry("early", T0)],
     )
@@ -226,7 +225,7 @@ def test_rank_shares_a_tie_the_rule_cannot_break():
         + totals_sheets("D", [70, 70])
     )
     entries = [Entry(project, T0) for project in "ABCD"]
-    results = rank_projects(RUBRIC, sheets, entries=entries, advance_count=2)
+    results = rank_projects(sheets, entries=entries, advance_count=2)
     assert [(r.project, r.rank, r.advances) for r in results] == [
         ("A", 1, True),
         ("B", 2, True),
@@ -239,19 +238,16 @@ def test_rank_tie_rule_of_the_round_is_followed():
     # Heaviest criterion alone: the earlier submission does not count.
     sheets = totals_sheets("A", [80], design=[20]) + totals_sheets("B", [80], design=[20])
     entries = [Entry("A", T0 + timedelta(hours=1)), Entry("B", T0)]
-    results = rank_projects(RUBRIC, sheets, entries=entries, tie_rule=[HEAVIEST_CRITERION])
+    results = rank_projects(sheets, entries=entries, tie_rule=[HEAVIEST_CRITERION])
     assert [(r.project, r.rank) for r in results] == [("A", 1), ("B", 1)]
-    results = rank_projects(RUBRIC, sheets, entries=entries, tie_rule=[EARLIEST_SUBMISSION])
+    results = rank_projects(sheets, entries=entries, tie_rule=[EARLIEST_SUBMISSION])
     assert [(r.project, r.rank) for r in results] == [("B", 1), ("A", 2)]
 
 
 def test_rank_compares_the_scores_shown_not_hidden_decimals():
     # 80.004 and 80.001 both show 80.00: tied, so the heaviest criterion decides.
-    sheets = [
-        Sheet("A", "j", {"need": D("50.004"), "design": D(30)}),
-        Sheet("B", "j", {"need": D("51.001"), "design": D(29)}),
-    ]
-    results = rank_projects(RUBRIC, sheets)
+    sheets = [Sheet("A", "j", D("80.004"), D(30)), Sheet("B", "j", D("80.001"), D(29))]
+    results = rank_projects(sheets)
     assert [(r.project, r.aggregate, r.rank) for r in results] == [
         ("A", D("80.00"), 1),
         ("B", D("80.00"), 2),
@@ -262,7 +258,7 @@ def test_advancing_takes_the_top_advance_count():
     sheets = [
         s for p, t in zip("ABCDE", [91, 85, 77, 60, 88], strict=True) for s in totals_sheets(p, [t])
     ]
-    results = rank_projects(RUBRIC, sheets, advance_count=3)
+    results = rank_projects(sheets, advance_count=3)
     assert [(r.project, r.rank, r.advances) for r in results] == [
         ("A", 1, True),
         ("E", 2, True),
@@ -274,9 +270,7 @@ def test_advancing_takes_the_top_advance_count():
 
 def test_rank_lists_unscored_entries_last_without_rank():
     sheets = totals_sheets("A", [70])
-    results = rank_projects(
-        RUBRIC, sheets, entries=[Entry("B", T0), Entry("A", T0)], advance_count=5
-    )
+    results = rank_projects(sheets, entries=[Entry("B", T0), Entry("A", T0)], advance_count=5)
     assert [(r.project, r.aggregate, r.rank, r.advances) for r in results] == [
         ("A", D("70.00"), 1, True),
         ("B", None, None, False),
@@ -286,7 +280,7 @@ def test_rank_lists_unscored_entries_last_without_rank():
 
 def test_rank_five_judges_trimmed_and_four_plain():
     sheets = totals_sheets("five", [86, 90, 72, 95, 88]) + totals_sheets("four", [86, 90, 72, 95])
-    results = rank_projects(RUBRIC, sheets)
+    results = rank_projects(sheets)
     assert [(r.project, r.aggregate) for r in results] == [
         ("five", D("88.00")),
         ("four", D("85.75")),
@@ -295,9 +289,9 @@ def test_rank_five_judges_trimmed_and_four_plain():
 
 def test_unknown_method_or_breaker_is_refused():
     with pytest.raises(ValueError):
-        rank_projects(RUBRIC, [], method="max")
+        rank_projects([], method="max")
     with pytest.raises(ValueError):
-        rank_projects(RUBRIC, totals_sheets("A", [1]) + totals_sheets("B", [1]), tie_rule=["x"])
+        rank_projects(totals_sheets("A", [1]) + totals_sheets("B", [1]), tie_rule=["x"])
 
 
 def consistency_panel():
