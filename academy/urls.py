@@ -67,6 +67,7 @@ urlpatterns += i18n_patterns(
         name="privacy",
     ),
     path("bookings/", include("bookings.urls")),
+    path("competitions/", include("competitions.urls")),
     re_path(r"^((?:[\w\-]+/)*)$", cache_anonymous_page(wagtail_views.serve), name="wagtail_serve"),
     prefix_default_language=False,
 )
