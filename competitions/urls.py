@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from . import judging_views, live_views, results_views
+from . import judging_views, live_views, results_views, views
 
 app_name = "competitions"
 
 urlpatterns = [
+    path("p/<str:token>/", views.project_page, name="project"),
     # The judges' pages (signed in on the site's own login page).
     path("judging/", judging_views.home, name="judging"),
     path("judging/<int:pk>/", judging_views.score_page, name="judging_score"),

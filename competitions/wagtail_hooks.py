@@ -2,13 +2,77 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.menus import MenuItem
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
+from .admin.common import ServicesOnlyPolicy
+from .admin.judging import (
+    AssignmentPermissionPolicy,
+    AssignmentViewSet,
+    JudgeProfileViewSet,
+    RoundViewSet,
+    ScorePermissionPolicy,
+    ScoreViewSet,
+)
+from .admin.projects import CategoryViewSet, ProjectPermissionPolicy, ProjectViewSet
+from .admin.results import AwardViewSet, ObjectionViewSet, ResultPublicationViewSet
 from .admin_results import VIEW_SCORES, JudgingProgressPanel, admin_urls, round_results_url
-from .models import Round
+from .models import Assignment, Objection, Project, Round, Score
+
+
+class CompetitionsGroup(SnippetViewSetGroup):
+    items = (
+        ProjectViewSet,
+        RoundViewSet,
+        AssignmentViewSet,
+        ScoreViewSet,
+        AwardViewSet,
+        ResultPublicationViewSet,
+        ObjectionViewSet,
+        JudgeProfileViewSet,
+        CategoryViewSet,
+    )
+    menu_icon = "trophy"
+    menu_label = _("Competitions")
+    menu_name = "competitions"
+    menu_order = 210
+
+
+# Before the viewsets are registered, which would otherwise create the default policies.
+register_permission_policy(Project, ProjectPermissionPolicy(Project))
+register_permission_policy(Assignment, AssignmentPermissionPolicy(Assignment))
+register_permission_policy(Score, ScorePermissionPolicy(Score))
+register_permission_policy(Objection, ServicesOnlyPolicy(Objection))
+
+register_snippet(CompetitionsGroup)
+
+
+@hooks.register("register_log_actions")
+def register_log_actions(actions):
+    actions.register_action(
+        "competitions.project.review", _("Review eligibility"), _("Eligibility reviewed")
+    )
+    actions.register_action(
+        "competitions.assignment.conflict",
+        _("Declare a conflict of interest"),
+        _("Conflict of interest declared"),
+    )
+    actions.register_action(
+        "competitions.assignment.reassign", _("Reassign"), _("Assignment withdrawn and reassigned")
+    )
+    actions.register_action(
+        "competitions.score.draft", _("Save score draft"), _("Score draft saved")
+    )
+    actions.register_action("competitions.score.submit", _("Submit score"), _("Score submitted"))
+    actions.register_action("competitions.score.reopen", _("Reopen score"), _("Score reopened"))
+    actions.register_action("competitions.award.set", _("Set award"), _("Award set"))
+    actions.register_action("competitions.award.remove", _("Remove award"), _("Award removed"))
 
 
 @hooks.register("register_admin_urls")
 def register_results_urls():
+    """A round's results and the exports (competitions/admin_results.py)."""
     return [
         path(
             "competitions/results/",

@@ -157,9 +157,12 @@ class Assignment(models.Model):
         return f"{self.project} · {self.judge}"
 
     def save(self, *args, **kwargs):
-        # Every path that saves an assignment (services, admin, shell) refuses a conflict;
-        # `auto_assign` checks the same rule before its bulk insert.
-        self.check_rules()
+        # Every path that saves a new assignment, or changes its judge or project (services,
+        # admin, shell), refuses a conflict; `auto_assign` checks the same rule before its bulk
+        # insert. Withdrawing one or declaring a conflict (update_fields) checks nothing.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"judge", "project", "round"} & set(update_fields):
+            self.check_rules()
         super().save(*args, **kwargs)
 
     @property
@@ -173,6 +176,15 @@ class Assignment(models.Model):
     def clean(self):
         super().clean()
         self.check_rules()
+        if self.round_id and self.round.status == self.round.Status.CLOSED:
+            raise ValidationError(_("This round is closed; its assignments can no longer change."))
+        if self.project_id and self.project.status != "eligible":
+            raise ValidationError(
+                {
+                    "project": _("Only eligible projects are judged: %(title)s is not.")
+                    % {"title": self.project.title}
+                }
+            )
 
     def check_rules(self) -> None:
         """The rules every path that assigns obeys: the project is of the round's competition,
@@ -186,7 +198,7 @@ class Assignment(models.Model):
         if not self.judge.groups.filter(name=JUDGES_GROUP).exists():
             raise ValidationError({"judge": _("Only members of the judges' group (评委) judge.")})
         if judge_conflicts_with(self.judge, self.project):
-            raise ValidationError({"judge": CONFLICT_MESSAGE}, code="conflict")
+            raise ValidationError({"judge": ValidationError(CONFLICT_MESSAGE, code="conflict")})
 
 
 class Score(models.Model):

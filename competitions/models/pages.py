@@ -9,9 +9,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
@@ -61,7 +64,13 @@ class CompetitionIndexPage(IndexPage):
         return context
 
 
-class CompetitionPage(SearchablePage):
+def view(name: str):
+    """A view of `competitions.views`, looked up when a route is served: the views import the
+    services, which import this module's models."""
+    return import_string(f"competitions.views.{name}")
+
+
+class CompetitionPage(RoutablePageMixin, SearchablePage):
     """A competition (公益创投大赛 or 志愿服务项目大赛) of one year: its budget, rules, categories,
     timeline and submission window. Staff publish it; its rounds, projects and results are
     records that point to it."""
@@ -145,6 +154,18 @@ class CompetitionPage(SearchablePage):
             raise ValidationError(
                 {"submissions_close_at": _("Submissions must close after they open.")}
             )
+
+    @path("")
+    def competition(self, request):
+        response = self.render(
+            request, context_overrides={"accepts_submissions": self.accepts_submissions()}
+        )
+        add_never_cache_headers(response)  # the submission window opens and closes
+        return response
+
+    @path("submit/", name="submit")
+    def submit(self, request):
+        return view("submit_page")(request, self)
 
     def accepts_submissions(self, at=None) -> bool:
         """Whether `at` (now by default) is in the submission window: from its opening,

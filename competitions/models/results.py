@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.validators import mask_phone, validate_mobile
+from core.validators import MOBILE_INPUT, NAME_INPUT, mask_phone, validate_mobile
 
 
 class Award(models.Model):
@@ -158,7 +158,13 @@ class Objection(models.Model):
         verbose_name_plural = _("objections")
 
     def __str__(self):
-        return f"{self.name} · {self.lodged_at:%Y-%m-%d}"
+        return f"{self.name} · {self.lodged_at:%Y-%m-%d}" if self.lodged_at else self.name
+
+    def clean_fields(self, exclude=None):
+        # As the objection form takes them: "+86 139…" is stored as 139….
+        self.name = NAME_INPUT.normalize(self.name)
+        self.phone = MOBILE_INPUT.normalize(self.phone)
+        super().clean_fields(exclude=exclude)
 
     @property
     def masked_phone(self) -> str:
