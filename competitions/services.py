@@ -25,7 +25,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.dispatch import Signal
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.log_actions import log
@@ -142,7 +141,7 @@ def check_request(competition: CompetitionPage, details: Mapping) -> None:
         raise ValidationError(
             {
                 "budget_requested": _("A project may request at most %(limit)s yuan.")
-                % {"limit": number_format(competition.max_request, 2, force_grouping=True)}
+                % {"limit": yuan(competition.max_request)}
             }
         )
 
@@ -616,7 +615,9 @@ def lock_competition(competition_id: int) -> CompetitionPage:
 
 
 def yuan(amount: Decimal) -> str:
-    return number_format(amount, 2, force_grouping=True)
+    """An amount as Chinese finance writes it: 1,234,567.00 (Django's zh-hans format groups
+    no digits)."""
+    return f"{amount:,.2f}"
 
 
 def check_budget(competition: CompetitionPage, *, project_id: int | None, amount: Decimal) -> None:

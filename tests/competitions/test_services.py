@@ -96,7 +96,7 @@ def test_an_invalid_credit_code_is_refused_in_chinese():
             competition, details=project_details(1, credit_code="91370602000050001X")
         )
 
-    assert refusal.value.message_dict["credit_code"] == ["统一社会信用代码的校验位不正确，请核对。"]
+    assert refusal.value.message_dict["credit_code"] == ["统一社会信用代码校验位不正确，请核对。"]
 
 
 def test_update_project_before_the_deadline_changes_it():
