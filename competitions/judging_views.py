@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from core.locking import LockTimeout
 
@@ -112,6 +113,7 @@ def score_of(assignment: Assignment) -> Score | None:
         return None
 
 
+@require_safe
 @never_cache
 @login_required
 def home(request):
@@ -212,6 +214,7 @@ def conflict_page(request, pk):
     )
 
 
+@require_safe
 @never_cache
 @login_required
 def round_results(request, round_id):

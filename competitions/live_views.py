@@ -6,10 +6,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
+from django.views.decorators.http import require_safe
 
 from .live import cached_payload
 
 
+@require_safe
 def screen(request, round_id):
     """The page a projector shows: rendered with the current state, then kept up to date by
     static/js/live-screen.js (no inline script: the public Content-Security-Policy forbids it)."""
@@ -26,6 +28,7 @@ def screen(request, round_id):
     return response
 
 
+@require_safe
 def data(request, round_id):
     """The screen's state as JSON; a client that has the current version gets 304."""
     data, version = cached_payload(round_id)

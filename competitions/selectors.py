@@ -314,6 +314,7 @@ class RoundJudging:
     submitted: int
     judges_behind: int
     conflicts: int
+    results_url: str = ""
 
     @property
     def percent(self) -> int:
