@@ -15,6 +15,7 @@ resend, the chooser's create and the bulk actions) are refused to every role wit
 permission, and change nothing.
 """
 
+import datetime
 from collections import Counter
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -47,6 +48,8 @@ from academy.settings.base import tasks_backend
 from bookings.admin.notices import notice_tasks
 from bookings.models import Cohort, Registration, Session
 from bookings.services import GroupContact, register
+from competitions import services as competition_services
+from competitions.models import Round
 from core.models import District, Organisation, Topic
 from tests.bookings.factories import (
     ApplicantFactory,
@@ -57,6 +60,8 @@ from tests.bookings.factories import (
     mobile,
     register_trainees,
 )
+from tests.competitions.factories import JudgeFactory, RoundFactory
+from tests.competitions.factories import ProjectFactory as CompetitionProjectFactory
 from tests.factories import (
     CoursePageFactory,
     DocumentFactory,
@@ -504,6 +509,24 @@ EXPECTED = {
     "bookings:registration": everyone(OK),
     "bookings:cancel": everyone(NOT_ALLOWED),
     "bookings:reset_calendar": everyone(NOT_ALLOWED),
+    # Competitions' judging (issue 12): a judge's pages ask for the site's login; an assignment
+    # that is not the user's own (the fixture's is another judge's) is not found, whoever asks.
+    "competitions:judging": everyone(OK, anonymous=REDIRECT),
+    "competitions:judging_score": everyone(NOT_FOUND, anonymous=REDIRECT),
+    "competitions:judging_conflict": everyone(NOT_FOUND, anonymous=REDIRECT),
+    "competitions:judging_round": everyone(NOT_FOUND, anonymous=REDIRECT),
+    # The live roadshow's big screen and published results are public.
+    "competitions:live": everyone(OK),
+    "competitions:live_data": everyone(OK),
+    "competitions:results": everyone(OK),
+    # A round's results, exports and ranking API: staff who may see judges' scores.
+    "competitions_results:round": admin(*TRAINING, judge=LOGIN),
+    "competitions_results:ranking_xlsx": admin(*TRAINING, judge=LOGIN),
+    "competitions_results:score_sheets_xlsx": admin(*TRAINING, judge=LOGIN),
+    "competitions_results:funding_xlsx": admin(*TRAINING, judge=LOGIN),
+    "round-ranking": everyone(
+        DENIED, anonymous="401", superuser=OK, administrator=OK, registrar=OK
+    ),
     "wagtail_serve": Variants(
         {
             "home": everyone(OK),
@@ -638,7 +661,44 @@ def world(site_tree, settings):
         site=Site.objects.get(is_default_site=True),
         user=UserFactory(username="somebody"),
         group=Group.objects.get(name="Editors"),
+        judging=judging_world(),
     )
+
+
+def judging_world() -> SimpleNamespace:
+    """A live round with another judge's assignment, and a closed round's published results."""
+    round_ = RoundFactory(is_live=True)
+    project = CompetitionProjectFactory(competition=round_.competition)
+    assignment = competition_services.assign(round_, project=project, judge=JudgeFactory(), by=None)
+    closed = RoundFactory(competition=round_.competition)
+    Round.objects.filter(pk=closed.pk).update(status=Round.Status.CLOSED)
+    closed.refresh_from_db()
+    now = timezone.now()
+    publication = competition_services.publish_results(
+        round_.competition,
+        round_=closed,
+        title="初审结果公示",
+        notice_starts_at=now - datetime.timedelta(days=1),
+        notice_ends_at=now + datetime.timedelta(days=6),
+        by=None,
+    )
+    return SimpleNamespace(round=round_, assignment=assignment, publication=publication)
+
+
+# Competitions' judging URLs, by name: the object each URL names.
+JUDGING_ARGUMENTS = {
+    "competitions:judging_score": lambda w: {"pk": w.judging.assignment.pk},
+    "competitions:judging_conflict": lambda w: {"pk": w.judging.assignment.pk},
+    "competitions:judging_round": lambda w: {"round_id": w.judging.round.pk},
+    "competitions:live": lambda w: {"round_id": w.judging.round.pk},
+    "competitions:live_data": lambda w: {"round_id": w.judging.round.pk},
+    "competitions:results": lambda w: {"pk": w.judging.publication.pk},
+    "competitions_results:round": lambda w: {"pk": w.judging.round.pk},
+    "competitions_results:ranking_xlsx": lambda w: {"pk": w.judging.round.pk},
+    "competitions_results:score_sheets_xlsx": lambda w: {"pk": w.judging.round.pk},
+    "competitions_results:funding_xlsx": lambda w: {"pk": w.judging.round.competition_id},
+    "round-ranking": lambda w: {"pk": w.judging.round.pk},
+}
 
 
 # The object a URL's `pk` names, by the URL's namespace (or name).
@@ -747,7 +807,9 @@ def arguments(key: str, names: list[str], w) -> dict:
             "wagtailadmin_api:pages:action": {"action_name": "copy"},
         }.get(key, {})
     )
-    if "pk" in names:
+    if key in JUDGING_ARGUMENTS:
+        values.update(JUDGING_ARGUMENTS[key](w))
+    elif "pk" in names:
         values["pk"] = primary_key(key, w)
     return {name: values[name] for name in names}
 
