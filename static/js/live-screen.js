@@ -23,7 +23,7 @@
 
     function templateText(id) {
         var template = document.getElementById(id);
-        return template ? template.textContent : "";
+        return template ? (template.content || template).textContent.trim() : "";
     }
 
     function drawCurrent(current) {
