@@ -1,8 +1,6 @@
 """Published results (公示): the ranking or the funding list, the public-notice period, and a
 form to lodge an objection while it runs."""
 
-from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -12,45 +10,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from core.forms import NormalisedField, StorableTextMixin
-from core.ratelimit import retry_after, spent
-from core.validators import MOBILE_INPUT, NAME_INPUT, normalize_mobile, validate_mobile
+from core.ratelimit import retry_after
 
-from .models import Award, Objection, Project, ResultPublication
+from .forms import ObjectionForm
+from .models import Award, ResultPublication
 from .selectors import round_ranking
 from .services import CompetitionError, lodge_objection
+from .views import too_many_objections
 
 TOO_MANY = gettext_lazy(
     "Too many objections from this network or number. Please wait and try again later."
 )
-
-
-class ObjectionForm(StorableTextMixin, forms.ModelForm):
-    """Who objects, a mobile number to answer them on, the project concerned (optional) and why."""
-
-    name = NormalisedField(
-        label=gettext_lazy("Your name"), max_length=40, normalizer=NAME_INPUT.normalize
-    )
-    phone = NormalisedField(
-        label=gettext_lazy("Mobile"),
-        max_length=MOBILE_INPUT.max_length,
-        normalizer=normalize_mobile,
-        validators=[validate_mobile],
-    )
-
-    class Meta:
-        model = Objection
-        fields = ["name", "phone", "project", "text"]
-        widgets = {"text": forms.Textarea(attrs={"rows": 5})}
-
-    def __init__(self, *args, projects=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = Project.objects.filter(
-            pk__in=[project.pk for project in projects]
-        )
-        self.fields["project"].required = False
-        self.fields["project"].empty_label = _("The results as a whole")
-        self.fields["project"].label_from_instance = lambda project: project.title
 
 
 def awards(publication):
@@ -58,23 +28,6 @@ def awards(publication):
         Award.objects.filter(project__competition=publication.competition)
         .select_related("project")
         .order_by("-amount", "project__title")
-    )
-
-
-def objection_budget_spent(request, phone: str) -> int:
-    """Seconds to wait once this address or number has lodged too many objections, else 0."""
-    if wait := spent(
-        request, group="objection", key="ip", rate=settings.COMPETITIONS_OBJECTION_RATE_PER_IP
-    ):
-        return wait
-    phone = normalize_mobile(phone if isinstance(phone, str) else "")
-    if len(phone) != 11:
-        return 0
-    return spent(
-        request,
-        group="objection:phone",
-        key=lambda _group, _request: phone,
-        rate=settings.COMPETITIONS_OBJECTION_RATE_PER_PHONE,
     )
 
 
@@ -89,20 +42,19 @@ def publication(request, pk):
         raise Http404
     ranking = round_ranking(publication.round) if publication.round_id else None
     funded = awards(publication) if not publication.round_id else []
-    if ranking:
-        projects = [line.project for line in ranking.scored]
-        shown = Project.objects.filter(pk__in=[project.id for project in projects])
-    else:
-        shown = [award.project for award in funded]
     now = timezone.now()
     open_for_objections = publication.in_notice_period(now)
-    form = ObjectionForm(request.POST or None, projects=shown) if open_for_objections else None
+    form = (
+        ObjectionForm(request.POST or None, publication=publication)
+        if open_for_objections
+        else None
+    )
     status, wait = 200, 0
     if request.method == "POST":
         if form is None:
             messages.error(request, _("Objections can only be lodged during the public notice."))
             return redirect("competitions:results", pk=publication.pk)
-        if wait := objection_budget_spent(request, request.POST.get("phone", "")):
+        if wait := too_many_objections(request, request.POST.get("phone", "")):
             form.add_error(None, TOO_MANY)
             status = 429
         elif form.is_valid():
