@@ -63,6 +63,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 TRIMMED_MEAN = "trimmed_mean"
 MEAN = "mean"
@@ -182,10 +183,9 @@ def z_scores(totals: Mapping[Hashable, Decimal]) -> dict[Hashable, Decimal]:
 # Ranking.
 
 
-@dataclass(frozen=True, slots=True)
-class Sheet:
+class Sheet(NamedTuple):
     """One judge's submitted score for one project: their total and their points on the
-    round's heaviest criterion (for the tie rule)."""
+    round's heaviest criterion (for the tie rule). A tuple: a round makes 100,000 of them."""
 
     project: Hashable
     judge: Hashable
