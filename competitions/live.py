@@ -16,8 +16,11 @@ never read again. `COMPETITIONS_LIVE_CACHE_SECONDS` bounds its life anyway, for 
 are not shared between processes (the local-memory one of development).
 """
 
+import json
+
 from django.conf import settings
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.formats import localize
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -69,14 +72,41 @@ def live_round(round_id: int) -> Round | None:
 def cached_payload(round_id: int) -> tuple[dict | None, str]:
     """The screen's document and its version; None for a round that is not a public live one
     (remembered too, so made-up ids cost no query either)."""
+    found, current = cached_entry(round_id)
+    return found.get("payload"), current
+
+
+def cached_entry(round_id: int) -> tuple[dict, str]:
+    """What is cached for the round's screen at its current version: the document
+    (`payload`) and the same as JSON bytes (`json`), which every poll sends as they are."""
     current = version(round_id)
-    key = f"competitions-live:{round_id}:{current}:{get_language()}"
+    key = entry_key(round_id, current)
     found = cache.get(key)
     if found is None:
         round_ = live_round(round_id)
-        found = {"payload": payload(round_ranking(round_, complete_only=True))} if round_ else {}
+        found = {}
+        if round_:
+            document = payload(round_ranking(round_, complete_only=True))
+            found = {
+                "payload": document,
+                "json": json.dumps(document, ensure_ascii=False, cls=DjangoJSONEncoder).encode(),
+            }
         cache.set(key, found, settings.COMPETITIONS_LIVE_CACHE_SECONDS)
-    return found.get("payload"), current
+    return found, current
+
+
+def entry_key(round_id: int, current: str, part: str = "data") -> str:
+    return f"competitions-live:{round_id}:{current}:{get_language()}:{part}"
+
+
+def cached_page(round_id: int, current: str, render) -> bytes:
+    """The screen's page as rendered for this version: `render()` once per change."""
+    key = entry_key(round_id, current, "page")
+    content = cache.get(key)
+    if content is None:
+        content = render()
+        cache.set(key, content, settings.COMPETITIONS_LIVE_CACHE_SECONDS)
+    return content
 
 
 def score_text(value) -> str | None:
