@@ -98,6 +98,7 @@ class RoundViewSet(AcademySnippetViewSet):
     icon = "list-ol"
     menu_label = gettext_lazy("Rounds and rubrics")
     index_view_class = RoundIndexView
+    copy_view_enabled = False
     list_display = ["title", "competition", "sort_order", "status", "is_live", "starts_at"]
     filterset_class = RoundFilterSet
     search_fields = ["title"]
