@@ -121,9 +121,20 @@ class EditProjectForm(ProjectForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The full number is never shown on the private page: the field starts empty, with the
+        # masked number as a hint, and an empty answer keeps it.
+        phone = self.fields["contact_phone"]
+        phone.required = False
+        phone.help_text = _("Leave empty to keep %(phone)s.") % {
+            "phone": self.instance.masked_contact_phone
+        }
+        self.initial["contact_phone"] = ""
         self.fields["remove_attachments"].queryset = self.instance.attachments.all()
         if not self.instance.attachments.exists():
             del self.fields["remove_attachments"]
+
+    def clean_contact_phone(self):
+        return self.cleaned_data.get("contact_phone") or self.instance.contact_phone
 
 
 class ObjectionForm(StorableTextMixin, forms.Form):

@@ -32,6 +32,7 @@ from wagtail.log_actions import log
 from core.locking import lock_object, lock_rows
 from core.models import User
 
+from .formats import yuan
 from .models import (
     CONFLICT_MESSAGE,
     Assignment,
@@ -612,12 +613,6 @@ def lock_competition(competition_id: int) -> CompetitionPage:
     """The competition, locked: every writer of its awards takes this lock before adding up."""
     lock_rows(CompetitionPage.objects.all(), [competition_id], of=("self",))
     return CompetitionPage.objects.get(pk=competition_id)
-
-
-def yuan(amount: Decimal) -> str:
-    """An amount as Chinese finance writes it: 1,234,567.00 (Django's zh-hans format groups
-    no digits)."""
-    return f"{amount:,.2f}"
 
 
 def check_budget(competition: CompetitionPage, *, project_id: int | None, amount: Decimal) -> None:

@@ -6,6 +6,8 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
+from core.snippets import DeleteBulkAction
+
 from .admin.common import ServicesOnlyPolicy
 from .admin.judging import (
     AssignmentPermissionPolicy,
@@ -18,7 +20,17 @@ from .admin.judging import (
 from .admin.projects import CategoryViewSet, ProjectPermissionPolicy, ProjectViewSet
 from .admin.results import AwardViewSet, ObjectionViewSet, ResultPublicationViewSet
 from .admin_results import VIEW_SCORES, JudgingProgressPanel, admin_urls, round_results_url
-from .models import Assignment, Objection, Project, Round, Score
+from .models import (
+    Assignment,
+    Award,
+    Category,
+    JudgeProfile,
+    Objection,
+    Project,
+    ResultPublication,
+    Round,
+    Score,
+)
 
 
 class CompetitionsGroup(SnippetViewSetGroup):
@@ -46,6 +58,27 @@ register_permission_policy(Score, ScorePermissionPolicy(Score))
 register_permission_policy(Objection, ServicesOnlyPolicy(Objection))
 
 register_snippet(CompetitionsGroup)
+
+
+class CompetitionsDeleteBulkAction(DeleteBulkAction):
+    """Refused to users who may not delete the model: for projects, assignments, scores and
+    objections, everybody (their policies keep deleting to the services, which never do)."""
+
+    models = [
+        Project,
+        Round,
+        Assignment,
+        Score,
+        Award,
+        ResultPublication,
+        Objection,
+        JudgeProfile,
+        Category,
+    ]
+
+
+# After wagtail.snippets' Delete (order 0): the registry keeps the last action of a type.
+hooks.register("register_bulk_action", CompetitionsDeleteBulkAction, order=1)
 
 
 @hooks.register("register_log_actions")

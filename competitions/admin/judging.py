@@ -98,6 +98,7 @@ class RoundViewSet(AcademySnippetViewSet):
     icon = "list-ol"
     menu_label = gettext_lazy("Rounds and rubrics")
     index_view_class = RoundIndexView
+    copy_view_enabled = False
     list_display = ["title", "competition", "sort_order", "status", "is_live", "starts_at"]
     filterset_class = RoundFilterSet
     search_fields = ["title"]
@@ -146,6 +147,10 @@ class JudgeProfileViewSet(AcademySnippetViewSet):
         FieldPanel("credit_code"),
         FieldPanel("affiliations"),
     ]
+
+    def get_form_class(self, for_update=False):
+        form_class = super().get_form_class(for_update)
+        return type("JudgeProfileAdminForm", (JudgeProfileForm, form_class), {})
 
     def get_queryset(self, request):
         return JudgeProfile.objects.select_related("user")
@@ -211,6 +216,15 @@ class AssignmentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["judge"].queryset = judges().order_by("username")
         self.fields["round"].queryset = Round.objects.exclude(status=Round.Status.CLOSED)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk and Score.objects.filter(assignment=self.instance).exists():
+            # The score would pass to another judge or project: reassign instead.
+            raise forms.ValidationError(
+                _("This assignment has a score and can no longer change; reassign it instead.")
+            )
+        return cleaned_data
 
 
 class ReassignForm(forms.Form):
