@@ -161,9 +161,11 @@ def report(ctx: Context, result: dict[str, Any]) -> None:
     verdict = "PASS" if ranking["median_ms"] <= TARGET_MS else "FAIL"
     print(
         f"round_ranking: first {ranking['first_ms']:.0f} ms, median {ranking['median_ms']:.0f} ms"
-        f", best {ranking['best_ms']:.0f} ms, {ranking['queries'][0]} SQL queries "
-        f"(target ≤ {TARGET_MS} ms: {verdict})"
+        f", best {ranking['best_ms']:.0f} ms (CPU {ranking['cpu_median_ms']:.0f} ms), "
+        f"{ranking['queries'][0]} SQL queries (target ≤ {TARGET_MS} ms: {verdict})"
     )
+    if ctx.load_averages:
+        print(f"Load average during the run: {', '.join(map(str, ctx.load_averages))}")
     same = "the same" if small["queries"][0] == ranking["queries"][0] else "NOT the same"
     print(f"round of 20 × 5: {small['median_ms']:.1f} ms, {small['queries'][0]} queries ({same})")
     payload = result["live_payload"]
