@@ -5,7 +5,6 @@ session."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -147,7 +146,6 @@ class RoundViewSet(AcceptLanguageMixin, viewsets.GenericViewSet):
             "and each judge's consistency against the panel. Only submitted scores count. For "
             "staff who may see judges' scores: `Authorization: Token <key>`."
         ),
-        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("Round id"))],
         responses={
             200: RankingSerializer,
             401: OpenApiResponse(ErrorSerializer, description=_("No valid token or session.")),
