@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     RESULTS_DIR,
     ROOT,
+    TRIVIAL_PATH,
     WRK_SCRIPT,
     Context,
     Gunicorn,
@@ -127,6 +128,7 @@ def run(ctx: Context) -> dict[str, Any]:
     screen: dict[str, Any] = {}
     with Gunicorn(ctx, "300", ctx.workdir / "gunicorn.log") as server:
         for name, path in (
+            ("trivial", TRIVIAL_PATH),
             ("data.json", f"/competitions/live/{live['round']}/data.json"),
             ("page", f"/competitions/live/{live['round']}/"),
         ):
@@ -163,6 +165,10 @@ def report(ctx: Context, result: dict[str, Any]) -> None:
         f"round_ranking: first {ranking['first_ms']:.0f} ms, median {ranking['median_ms']:.0f} ms"
         f", best {ranking['best_ms']:.0f} ms (CPU {ranking['cpu_median_ms']:.0f} ms), "
         f"{ranking['queries'][0]} SQL queries (target ≤ {TARGET_MS} ms: {verdict})"
+    )
+    print(
+        f"consistency report (computed when asked for): {ranking['consistency_ms']:.0f} ms, "
+        f"{ranking['flagged_judges']} judges flagged"
     )
     if ctx.load_averages:
         print(f"Load average during the run: {', '.join(map(str, ctx.load_averages))}")

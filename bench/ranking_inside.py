@@ -210,7 +210,11 @@ def time_ranking(round_id: int, runs: int) -> dict[str, Any]:
             cpu.append((time.process_time() - started_cpu) * 1000)
         queries.append(len(captured.captured_queries))
     scored = ranking.scored
+    started = time.perf_counter()
+    flagged = sum(1 for j in ranking.consistency.judges if j.flags)
+    consistency_ms = (time.perf_counter() - started) * 1000
     return {
+        "consistency_ms": consistency_ms,
         "first_ms": times[0],
         "median_ms": statistics.median(times),
         "best_ms": min(times),
@@ -219,7 +223,7 @@ def time_ranking(round_id: int, runs: int) -> dict[str, Any]:
         "queries": queries,
         "ranked": len(scored),
         "top": [{"title": line.project.title, "score": str(line.aggregate)} for line in scored[:3]],
-        "flagged_judges": sum(1 for j in ranking.consistency.judges if j.flags),
+        "flagged_judges": flagged,
     }
 
 

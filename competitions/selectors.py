@@ -73,7 +73,8 @@ class RankingLine:
 
 @dataclass(slots=True)
 class RoundRanking:
-    """A round's results: the ranking, the panel, the consistency report."""
+    """A round's results: the ranking, the panel, and (computed when first asked for, since
+    the live screen never needs it) the judges' consistency report."""
 
     round: Round
     criteria: list[Criterion]
@@ -81,8 +82,17 @@ class RoundRanking:
     maximum: Decimal
     judges: list[JudgeRow]
     lines: list[RankingLine]
-    consistency: scoring.ConsistencyReport
+    totals: dict[int, dict[int, Decimal]] = field(default_factory=dict)
     judge_names: dict[int, str] = field(default_factory=dict)
+    _consistency: scoring.ConsistencyReport | None = None
+
+    @property
+    def consistency(self) -> scoring.ConsistencyReport:
+        if self._consistency is None:
+            self._consistency = scoring.consistency(
+                self.totals, maximum=self.maximum or Decimal(100)
+            )
+        return self._consistency
 
     @property
     def scored(self) -> list[RankingLine]:
@@ -173,10 +183,6 @@ def round_ranking(round_: Round | int, *, complete_only: bool = False) -> RoundR
         )
         for result in results
     ]
-    report = scoring.consistency(
-        {result.project: result.totals for result in results if result.totals},
-        maximum=rubric.maximum or Decimal(100),
-    )
     return RoundRanking(
         round=round_,
         criteria=criteria,
@@ -184,7 +190,7 @@ def round_ranking(round_: Round | int, *, complete_only: bool = False) -> RoundR
         maximum=rubric.maximum,
         judges=judges,
         lines=lines,
-        consistency=report,
+        totals={result.project: result.totals for result in results if result.totals},
         judge_names={judge.id: judge.name for judge in judges},
     )
 
