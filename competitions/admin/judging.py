@@ -23,6 +23,7 @@ from wagtail.snippets.views import snippets as snippet_views
 from core.snippets import AcademySnippetViewSet, InspectView
 
 from ..models import Assignment, CompetitionPage, JudgeProfile, Round, Score, judges
+from ..models.judging import judge_name
 from ..services import auto_assign, reassign, reopen_score
 from .common import ObjectFormView, ServicesOnlyPolicy
 
@@ -121,7 +122,7 @@ class RoundViewSet(AcademySnippetViewSet):
 
 class JudgeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
-        return user.get_full_name() or user.get_username()
+        return judge_name(user)
 
 
 class JudgeProfileForm(forms.ModelForm):
@@ -285,7 +286,7 @@ class AssignmentViewSet(AcademySnippetViewSet):
     copy_view_enabled = False
     list_display = [
         "project",
-        Column("judge", label=gettext_lazy("judge"), accessor="judge"),
+        Column("judge", label=gettext_lazy("judge"), accessor=lambda a: judge_name(a.judge)),
         "round",
         Column("conflict", label=gettext_lazy("conflict"), accessor=conflict_cell),
         "assigned_at",

@@ -26,6 +26,11 @@ def judges():
     return get_user_model().objects.filter(is_active=True, groups__name=JUDGES_GROUP)
 
 
+def judge_name(user) -> str:
+    """How the admin and the judges' pages name a judge: their name, else their username."""
+    return user.get_full_name() or user.get_username()
+
+
 def organisation_key(value: str) -> str:
     """What two spellings of one organisation share: no spaces, full-width forms made ASCII,
     capitals (credit codes)."""
@@ -66,7 +71,7 @@ class JudgeProfile(models.Model):
         verbose_name_plural = _("judge profiles")
 
     def __str__(self):
-        return self.user.get_full_name() or self.user.get_username()
+        return judge_name(self.user)
 
     def clean_fields(self, exclude=None):
         self.credit_code = normalize_digits(self.credit_code)
@@ -154,7 +159,7 @@ class Assignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.project} · {self.judge}"
+        return f"{self.project} · {judge_name(self.judge)}"
 
     def save(self, *args, **kwargs):
         # Every path that saves a new assignment, or changes its judge or project (services,
