@@ -1,6 +1,7 @@
 from csp.decorators import csp_update
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
+from django.contrib.auth.views import LogoutView
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -14,6 +15,7 @@ from wagtail.images.views.serve import ServeView
 from attendance.api import CheckInViewSet, SessionAttendanceViewSet
 from attendance.api_figures import FiguresView
 from bookings.api import CohortViewSet, RegistrationViewSet
+from competitions.api import RoundViewSet
 from core import views
 from core.cache import cache_anonymous_page
 
@@ -22,6 +24,7 @@ api_router.register("cohorts", CohortViewSet, basename="cohort")
 api_router.register("registrations", RegistrationViewSet, basename="registration")
 api_router.register("checkins", CheckInViewSet, basename="checkin")
 api_router.register("sessions", SessionAttendanceViewSet, basename="session")
+api_router.register("rounds", RoundViewSet, basename="round")
 
 # Under /api/ the API's JSON errors, elsewhere the site's pages (core.api.api_or_site).
 handler400 = "core.api.bad_request"
@@ -75,6 +78,10 @@ urlpatterns += i18n_patterns(
     path("certificates/", include("attendance.results.urls")),
     # A trainee's evaluation of a session they attended, reached from their private page.
     path("evaluations/", include("attendance.urls_evaluations")),
+    path("competitions/", include("competitions.urls")),
+    # The site's own login, for users without admin access (judges); staff use the admin's.
+    path("accounts/login/", views.SiteLoginView.as_view(), name="login"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
     re_path(r"^((?:[\w\-]+/)*)$", cache_anonymous_page(wagtail_views.serve), name="wagtail_serve"),
     prefix_default_language=False,
 )

@@ -34,6 +34,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views import snippets as snippet_views
 
+from core.admin_views import ConfirmActionView
 from core.exports import SafeExportMixin
 from core.locking import LockTimeout
 from core.snippets import AcademySnippetViewSet, InspectView
@@ -49,7 +50,6 @@ from ..services import (
     reject_registrations,
     reveal_phone,
 )
-from .common import ConfirmActionView
 
 PERSONAL_DATA_PERMISSION = "bookings.view_personal_data"
 # Asked by the staff registration form only: Wagtail's own add view (a bare model form that

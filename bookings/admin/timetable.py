@@ -35,6 +35,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 from wagtail.snippets.views import snippets as snippet_views
 
+from core.admin_views import ConfirmActionView
 from core.locking import LockTimeout
 from core.snippets import AcademySnippetViewSet, DeleteBulkAction
 from core.widgets import FilterableCheckboxSelectMultiple
@@ -59,7 +60,6 @@ from ..services.timetable import (
     session_delete_refusal,
 )
 from ..timetable_grid import week_grid
-from .common import ConfirmActionView
 
 REGISTRATIONS_LIST_URL_NAME = "wagtailsnippets_bookings_registration:list"
 

@@ -10,11 +10,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
-from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from wagtail.log_actions import registry as log_registry
 
+from core.forms import MOBILE_MESSAGE, field_messages
 from core.tokens import new_token
 from core.validators import (
     ID_NUMBER_INPUT,
@@ -36,7 +36,6 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-MOBILE_MESSAGE = _("Enter an 11-digit mobile number starting with 1.")
 ID_NUMBER_MESSAGE = _("An ID number has 18 characters: 17 digits and a final digit or X.")
 
 # What a purged registration shows for its name and numbers (bookings.services.privacy).
@@ -49,19 +48,6 @@ def phone_pseudonym(phone: str) -> str:
     same number (so a person is still counted once across cohorts), from which the number
     cannot be read back. Not digits, so it never passes for a number."""
     return "x" + salted_hmac("bookings.purge", phone).hexdigest()[:10]
-
-
-def field_messages(label, max_length: int | None = None) -> dict:
-    """A field's messages as a person would write them ("请填写姓名", "姓名最多 40 个字"), under
-    the keys both Django's form fields and DRF's fields look up: required, blank, max_length.
-    Lazy, with nothing for Django or DRF to format in them."""
-    required = format_lazy(_("{field} is required."), field=capfirst(label))
-    messages = {"required": required, "blank": required}
-    if max_length:
-        messages["max_length"] = format_lazy(
-            _("{field}: at most {limit} characters."), field=capfirst(label), limit=max_length
-        )
-    return messages
 
 
 class RegistrationGroup(models.Model):

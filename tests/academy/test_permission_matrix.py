@@ -56,6 +56,18 @@ from attendance.services import mark
 from bookings.admin.notices import notice_tasks
 from bookings.models import Cohort, Registration, Session
 from bookings.services import GroupContact, register
+from competitions import services as competition_services
+from competitions.models import (
+    Assignment,
+    Award,
+    Category,
+    JudgeProfile,
+    Objection,
+    Project,
+    ResultPublication,
+    Round,
+    Score,
+)
 from core.models import District, Organisation, Topic
 from tests.attendance.visits_factories import attend, rate, study_visit
 from tests.bookings.factories import (
@@ -66,6 +78,13 @@ from tests.bookings.factories import (
     SessionFactory,
     mobile,
     register_trainees,
+)
+from tests.competitions.factories import (
+    CompetitionIndexPageFactory,
+    CompetitionPageFactory,
+    JudgeFactory,
+    ProjectFactory,
+    RoundFactory,
 )
 from tests.factories import (
     CoursePageFactory,
@@ -107,6 +126,8 @@ GROUPS = {
 ROLES = ("anonymous", "superuser", *GROUPS)
 STAFF = tuple(GROUPS)
 LATER = ("judge", "lecturer", "base_contact")
+# Judges score on the site's own pages (issue 12): the admin sends them to its login page.
+NO_ADMIN = {"judge": LOGIN}
 
 
 def everyone(outcome: str, **special: str) -> dict[str, str]:
@@ -121,18 +142,42 @@ def admin(*allowed: str, **special: str) -> dict[str, str]:
     assert not unknown, f"no such role: {unknown}"
     row = {"anonymous": LOGIN, "superuser": OK}
     row.update({role: OK if role in allowed else DENIED for role in GROUPS})
+    row.update(NO_ADMIN)
     row.update(special)
     return row
 
 
 def staff(outcome: str = OK, **special: str) -> dict[str, str]:
-    """Any user with admin access gets `outcome`; anonymous visitors the login page."""
+    """Any user with admin access gets `outcome`; anonymous visitors (and judges, who have no
+    admin access) the login page."""
+    special = NO_ADMIN | special
     return {"anonymous": LOGIN, **{role: special.get(role, outcome) for role in ROLES[1:]}}
 
 
 PAGE_EDITORS = ("administrator", "editor")
 TRAINING = ("administrator", "registrar")
+COMPETITIONS = ("administrator", "registrar")
 PAGE_EDITORS_REDIRECTED = dict.fromkeys(PAGE_EDITORS, REDIRECT)
+
+
+def competition_rows(model: str, *, extra=(), refused=(), inspect=False) -> dict:
+    """The admin screens of a competitions model: for its staff (学院管理员, 教务); `refused`
+    views (add, delete, edit: what only the services do) answer everybody with a refusal;
+    `extra` names the model's own views, for its staff too."""
+    views = ["list", "list_results", "add", "edit", "delete", "usage", "history"]
+    views += ["history_results", *extra, *(["inspect"] if inspect else [])]
+    rows = {}
+    for view in views:
+        row = staff(DENIED) if view in refused else admin(*COMPETITIONS)
+        rows[f"wagtailsnippets_competitions_{model}:{view}"] = row
+    for view in ("choose", "choose_results", "chosen", "chosen_multiple", "create"):
+        refusal = view == "create" and "add" in refused
+        rows[f"wagtailsnippetchoosers_competitions_{model}:{view}"] = (
+            staff(DENIED) if refusal else admin(*COMPETITIONS)
+        )
+    return rows
+
+
 TRAINING_REDIRECTED = dict.fromkeys(TRAINING, REDIRECT)
 
 
@@ -219,6 +264,15 @@ EXPECTED = {
             "wagtailimages.image.add_tags": staff(),
             "wagtailimages.image.add_to_collection": staff(),
             "wagtailimages.image.delete": staff(),
+            "competitions.project.delete": staff(DENIED),
+            "competitions.round.delete": admin(*COMPETITIONS),
+            "competitions.assignment.delete": staff(DENIED),
+            "competitions.score.delete": staff(DENIED),
+            "competitions.award.delete": admin(*COMPETITIONS),
+            "competitions.resultpublication.delete": admin(*COMPETITIONS),
+            "competitions.objection.delete": staff(DENIED),
+            "competitions.judgeprofile.delete": admin(*COMPETITIONS),
+            "competitions.category.delete": admin(*COMPETITIONS),
         }
     ),
     "wagtailadmin_pages:add": admin(*PAGE_EDITORS),
@@ -503,6 +557,31 @@ EXPECTED = {
     "wagtailsnippetchoosers_core_topic:chosen": admin(*PAGE_EDITORS),
     "wagtailsnippetchoosers_core_topic:chosen_multiple": admin(*PAGE_EDITORS),
     "wagtailsnippetchoosers_core_topic:create": admin(*PAGE_EDITORS),
+    **competition_rows("project", extra=["review"], refused=["add", "delete"], inspect=True),
+    "wagtailsnippets_competitions_project:list": Variants(
+        {
+            "": admin(*COMPETITIONS),
+            "csv": admin(*COMPETITIONS),
+            "xlsx": admin(*COMPETITIONS),
+        }
+    ),
+    **competition_rows("round", extra=["auto_assign"]),
+    **competition_rows("assignment", extra=["reassign"], refused=["delete"]),
+    # A score's page (inspect) shows its values and times; Wagtail's usage and history views
+    # ask for "change", which nobody holds: scores change only through the services.
+    **competition_rows(
+        "score",
+        extra=["reopen"],
+        refused=["add", "edit", "delete", "usage", "history", "history_results"],
+        inspect=True,
+    ),
+    **competition_rows("award"),
+    **competition_rows("resultpublication"),
+    **competition_rows("objection", refused=["add", "delete"], inspect=True),
+    **competition_rows("judgeprofile"),
+    **competition_rows("category"),
+    # An organisation's private page, by the unguessable token in its link: whoever holds it.
+    "competitions:project": everyone(OK),
     "wagtailsites:*": admin(),
     "wagtailusers_users:*": admin(),
     "wagtailusers_groups:*": admin(),
@@ -520,7 +599,8 @@ EXPECTED = {
     "wagtailimages_chooser:create": admin(*PAGE_EDITORS),
     "wagtailimages_chooser:select_format": admin(*PAGE_EDITORS),
     "wagtailadmin_sprite": everyone(OK),
-    "wagtailadmin_login": everyone(REDIRECT, anonymous=OK),
+    # A judge, signed in but without admin access, is asked to sign in as someone who has it.
+    "wagtailadmin_login": everyone(REDIRECT, anonymous=OK, judge=OK),
     "wagtailadmin_password_reset": everyone(OK),
     "wagtailadmin_password_reset_done": everyone(OK),
     "wagtailadmin_password_reset_confirm": everyone(OK),
@@ -535,6 +615,9 @@ EXPECTED = {
     # The privacy notice every consent line links to: public, read-only.
     "privacy": everyone(OK),
     "bookings:lookup": everyone(OK),
+    # The site's own login (judges); a signed-in user is sent on. Logging out takes a POST.
+    "login": everyone(REDIRECT, anonymous=OK),
+    "logout": everyone(NOT_ALLOWED),
     # A lost code is sent by POST only (to anyone, rate-limited); the group's page is public to
     # whoever holds its private link, as a trainee's is.
     "bookings:resend_code": everyone(NOT_ALLOWED),
@@ -601,6 +684,24 @@ EXPECTED = {
     "study_visits:usage": admin(*TRAINING),
     "study_visits:confirm": admin("base_contact", superuser=DENIED),
     "figures:index": admin(*TRAINING),
+    # Competitions' judging (issue 12): a judge's pages ask for the site's login; an assignment
+    # that is not the user's own (the fixture's is another judge's) is not found, whoever asks.
+    "competitions:judging": everyone(OK, anonymous=REDIRECT),
+    "competitions:judging_score": everyone(NOT_FOUND, anonymous=REDIRECT),
+    "competitions:judging_conflict": everyone(NOT_FOUND, anonymous=REDIRECT),
+    "competitions:judging_round": everyone(NOT_FOUND, anonymous=REDIRECT),
+    # The live roadshow's big screen and published results are public.
+    "competitions:live": everyone(OK),
+    "competitions:live_data": everyone(OK),
+    "competitions:results": everyone(OK),
+    # A round's results, exports and ranking API: staff who may see judges' scores.
+    "competitions_results:round": admin(*TRAINING, judge=LOGIN),
+    "competitions_results:ranking_xlsx": admin(*TRAINING, judge=LOGIN),
+    "competitions_results:score_sheets_xlsx": admin(*TRAINING, judge=LOGIN),
+    "competitions_results:funding_xlsx": admin(*TRAINING, judge=LOGIN),
+    "round-ranking": everyone(
+        DENIED, anonymous="401", superuser=OK, administrator=OK, registrar=OK
+    ),
     "wagtail_serve": Variants(
         {
             "home": everyone(OK),
@@ -616,6 +717,8 @@ EXPECTED = {
             "news": everyone(OK),
             "programme_index": everyone(OK),
             "programme": everyone(OK),
+            "competition_index": everyone(OK),
+            "competition": everyone(OK),
         }
     ),
 }
@@ -693,6 +796,26 @@ def world(site_tree, settings):
     draft = CoursePageFactory(parent=tree.courses, live=False)
     course.save_revision(user=superuser)
     workflow_state = course.get_workflow().start(course, superuser)
+    competitions = CompetitionIndexPageFactory()
+    competition = CompetitionPageFactory(parent=competitions)
+    round_ = RoundFactory(competition=competition)
+    project = ProjectFactory(competition=competition)
+    panel_judge = JudgeFactory(username="panel-judge")
+    assignment = competition_services.assign(
+        round_, project=project, judge=panel_judge, by=superuser
+    )
+    score = competition_services.save_draft(assignment, values={}, by=panel_judge)
+    award = competition_services.set_award(project, amount=Decimal(1000), by=superuser)
+    publication = competition_services.publish_results(
+        competition,
+        title="评审结果公示",
+        notice_starts_at=timezone.now(),
+        notice_ends_at=timezone.now() + datetime.timedelta(days=5),
+        by=superuser,
+    )
+    objection = competition_services.lodge_objection(
+        publication, name="张三", phone=mobile(950), text="异议。"
+    )
     image, document = ImageFactory(), DocumentFactory()
     session = SessionFactory(cohort=cohort)
     # An evaluation of another session, which the group's member attended, for the listings.
@@ -719,7 +842,18 @@ def world(site_tree, settings):
             "news": NewsPageFactory(parent=tree.news),
             "programme_index": programmes,
             "programme": programme,
+            "competition_index": competitions,
+            "competition": competition,
         },
+        project=project,
+        round=round_,
+        assignment=assignment,
+        score=score,
+        award=award,
+        publication=publication,
+        objection=objection,
+        judge_profile=panel_judge.judge_profile,
+        category=project.category,
         course=course,
         workflow=Workflow.objects.get(name="课程发布审核"),
         workflow_state=workflow_state,
@@ -762,7 +896,44 @@ def world(site_tree, settings):
         site=Site.objects.get(is_default_site=True),
         user=UserFactory(username="somebody"),
         group=Group.objects.get(name="Editors"),
+        judging=judging_world(),
     )
+
+
+def judging_world() -> SimpleNamespace:
+    """A live round with another judge's assignment, and a closed round's published results."""
+    round_ = RoundFactory(is_live=True)
+    project = ProjectFactory(competition=round_.competition)
+    assignment = competition_services.assign(round_, project=project, judge=JudgeFactory(), by=None)
+    closed = RoundFactory(competition=round_.competition)
+    Round.objects.filter(pk=closed.pk).update(status=Round.Status.CLOSED)
+    closed.refresh_from_db()
+    now = timezone.now()
+    publication = competition_services.publish_results(
+        round_.competition,
+        round_=closed,
+        title="初审结果公示",
+        notice_starts_at=now - datetime.timedelta(days=1),
+        notice_ends_at=now + datetime.timedelta(days=6),
+        by=None,
+    )
+    return SimpleNamespace(round=round_, assignment=assignment, publication=publication)
+
+
+# Competitions' judging URLs, by name: the object each URL names.
+JUDGING_ARGUMENTS = {
+    "competitions:judging_score": lambda w: {"pk": w.judging.assignment.pk},
+    "competitions:judging_conflict": lambda w: {"pk": w.judging.assignment.pk},
+    "competitions:judging_round": lambda w: {"round_id": w.judging.round.pk},
+    "competitions:live": lambda w: {"round_id": w.judging.round.pk},
+    "competitions:live_data": lambda w: {"round_id": w.judging.round.pk},
+    "competitions:results": lambda w: {"pk": w.judging.publication.pk},
+    "competitions_results:round": lambda w: {"pk": w.judging.round.pk},
+    "competitions_results:ranking_xlsx": lambda w: {"pk": w.judging.round.pk},
+    "competitions_results:score_sheets_xlsx": lambda w: {"pk": w.judging.round.pk},
+    "competitions_results:funding_xlsx": lambda w: {"pk": w.judging.round.competition_id},
+    "round-ranking": lambda w: {"pk": w.judging.round.pk},
+}
 
 
 # The object a URL's `pk` names, by the URL's namespace (or name).
@@ -774,6 +945,15 @@ SNIPPETS = {
     "core_organisation": "organisation",
     "core_district": "district",
     "core_topic": "topic",
+    "competitions_project": "project",
+    "competitions_round": "round",
+    "competitions_assignment": "assignment",
+    "competitions_score": "score",
+    "competitions_award": "award",
+    "competitions_resultpublication": "publication",
+    "competitions_objection": "objection",
+    "competitions_judgeprofile": "judge_profile",
+    "competitions_category": "category",
 }
 PKS = {
     "notices": "notice",
@@ -862,6 +1042,7 @@ def arguments(key: str, names: list[str], w) -> dict:
             "bookings:group": {"token": w.registration_group.token},
             "bookings:cancel": {"token": w.registration.token},
             "bookings:reset_calendar": {"token": w.registration.token},
+            "competitions:project": {"token": w.project.token},
             "registration-detail": {"token": w.registration.token},
             "registration-cancel": {"token": w.registration.token},
             "attendance:self_check_in": {"code": session_code(w.open_session)},
@@ -887,7 +1068,9 @@ def arguments(key: str, names: list[str], w) -> dict:
             "wagtailadmin_api:pages:action": {"action_name": "copy"},
         }.get(key, {})
     )
-    if "pk" in names:
+    if key in JUDGING_ARGUMENTS:
+        values.update(JUDGING_ARGUMENTS[key](w))
+    elif "pk" in names:
         values["pk"] = primary_key(key, w)
     return {name: values[name] for name in names}
 
@@ -895,6 +1078,7 @@ def arguments(key: str, names: list[str], w) -> dict:
 EXPORTS = {
     "wagtailsnippets_attendance_attendance:list",
     "wagtailsnippets_bookings_registration:list",
+    "wagtailsnippets_competitions_project:list",
     "wagtailsnippets_core_organisation:list",
 }
 # Exports of listings that are not snippets (asked for as CSV and Excel all the same).
@@ -944,6 +1128,20 @@ BULK_OBJECTS = {
     "wagtaildocs.document": "document",
     "wagtailimages.image": "image",
     "wagtailcore.page": "course",
+    **{
+        f"competitions.{model}": name
+        for model, name in (
+            ("project", "project"),
+            ("round", "round"),
+            ("assignment", "assignment"),
+            ("score", "score"),
+            ("award", "award"),
+            ("resultpublication", "publication"),
+            ("objection", "objection"),
+            ("judgeprofile", "judge_profile"),
+            ("category", "category"),
+        )
+    },
 }
 
 
@@ -1115,6 +1313,10 @@ STATE_CHANGING_VIEWS = {
     "issue",
     "revoke",
     "confirm",
+    "review",
+    "auto_assign",
+    "reassign",
+    "reopen",
 }
 OUR_NAMESPACES = (
     "wagtailsnippets_",
@@ -1127,11 +1329,44 @@ OUR_NAMESPACES = (
 OUR_BULK_MODELS = (
     "attendance.",
     "bookings.",
+    "competitions.",
     "core.district",
     "core.organisation",
     "core.topic",
     "django_tasks",
 )
+
+
+def competition_posts() -> dict:
+    """Who may POST to the competitions' admin views: their staff, but where only the services
+    write (a project's add and delete, a score's add, edit and delete…), nobody."""
+    models = {
+        # model: (its own state-changing views, those nobody may use)
+        "project": (("edit", "review"), ("add", "delete")),
+        "round": (("add", "edit", "delete", "auto_assign"), ()),
+        "assignment": (("add", "edit", "reassign"), ("delete",)),
+        "score": (("reopen",), ("add", "edit", "delete")),
+        "award": (("add", "edit", "delete"), ()),
+        "resultpublication": (("add", "edit", "delete"), ()),
+        "objection": (("edit",), ("add", "delete")),
+        "judgeprofile": (("add", "edit", "delete"), ()),
+        "category": (("add", "edit", "delete"), ()),
+    }
+    posts = {}
+    for model, (views, refused) in models.items():
+        for view in (*views, *refused):
+            posts[f"wagtailsnippets_competitions_{model}:{view}"] = (
+                NOBODY if view in refused else COMPETITIONS
+            )
+        posts[f"wagtailsnippetchoosers_competitions_{model}:create"] = (
+            NOBODY if "add" in refused else COMPETITIONS
+        )
+        posts[f"wagtail_bulk_action[competitions.{model}.delete]"] = (
+            NOBODY if "delete" in refused else COMPETITIONS
+        )
+    return posts
+
+
 POSTS = {
     "wagtailsnippets_bookings_cohort:add": TRAINING,
     "wagtailsnippets_bookings_cohort:edit": TRAINING,
@@ -1194,6 +1429,7 @@ POSTS = {
     "wagtail_bulk_action[django_tasks_database.dbtaskresult.resend]": TRAINING,
     "completion:issue": TRAINING,
     "attendance_certificates:revoke": TRAINING,
+    **competition_posts(),
 }
 
 
@@ -1231,6 +1467,15 @@ def our_rows():
         Certificate,
         StudyVisit,
         Evaluation,
+        Project,
+        Round,
+        Assignment,
+        Score,
+        Award,
+        ResultPublication,
+        Objection,
+        JudgeProfile,
+        Category,
     )
     rows = [list(model.objects.order_by("pk").values_list()) for model in models]
     return [*rows, ModelLogEntry.objects.count()]
@@ -1240,7 +1485,7 @@ def our_rows():
 def test_posts_that_change_our_models_are_refused_without_permission(client, world, role):
     if role != "anonymous":
         client.force_login(world.users[role])
-    refusal = LOGIN if role == "anonymous" else DENIED
+    refusal = LOGIN if role == "anonymous" or role in NO_ADMIN else DENIED
     before = our_rows()
     wrong = []
     for key, _, pattern in url_patterns():
