@@ -207,13 +207,15 @@ EXPECTED = {
     "calendar:registration": everyone(OK),
     # The scanner's API (attendance.take_attendance): check-ins take a POST only; the roster
     # is for the staff who take attendance. Without credentials 401, without the right 403.
+    # (An API answers a judge, who has no admin access, 403 as any other role without the right.)
     "checkin-list": admin(
         superuser=NOT_ALLOWED,
         administrator=NOT_ALLOWED,
         registrar=NOT_ALLOWED,
         anonymous=UNAUTHORIZED,
+        judge=DENIED,
     ),
-    "session-attendance": admin(*TRAINING, anonymous=UNAUTHORIZED),
+    "session-attendance": admin(*TRAINING, anonymous=UNAUTHORIZED, judge=DENIED),
     "api-schema": everyone(OK),
     "api-docs": everyone(OK),
     "wagtailadmin_home": staff(),
@@ -654,12 +656,12 @@ EXPECTED = {
     ),
     "study_hours:index_results": admin(*TRAINING),
     # Evaluations, study visits and the figures (issue 11). The public figures; a trainee's rating
-    # form by their private token (the fixture's trainee attended no session: back to the private
-    # page); the admin's listings: every evaluation for staff, a lecturer's own sessions' for a
+    # form by their private token (the fixture's trainee was marked present at the session); the
+    # admin's listings: every evaluation for staff, a lecturer's own sessions' for a
     # lecturer; study visits for staff, those to their bases for a base contact, who alone
     # confirms a visit to their base.
     "figures": everyone(OK),
-    "evaluation:rate": everyone(REDIRECT),
+    "evaluation:rate": everyone(OK),
     "evaluations:index": Variants(
         {
             "": admin(*TRAINING, "lecturer"),
@@ -700,7 +702,7 @@ EXPECTED = {
     "competitions_results:score_sheets_xlsx": admin(*TRAINING, judge=LOGIN),
     "competitions_results:funding_xlsx": admin(*TRAINING, judge=LOGIN),
     "round-ranking": everyone(
-        DENIED, anonymous="401", superuser=OK, administrator=OK, registrar=OK
+        DENIED, anonymous=UNAUTHORIZED, superuser=OK, administrator=OK, registrar=OK
     ),
     "wagtail_serve": Variants(
         {
