@@ -2,8 +2,9 @@
 
 One row per trainee and session whatever the concurrency: the unique constraint
 (`attendance_once_per_session`) holds it, and a check-in that loses the race to insert finds
-the winner's row and answers "already checked in". No lock is taken: two scans of one person
-can only collide on that row, and the constraint settles it.
+the winner's row and answers "already checked in". A first scan takes no lock: two scans of one
+person can only collide on that row, and the constraint settles it; only a scan that finds a
+row (to turn an absence into a check-in) and the roster lock the rows they change.
 
 Staff changes of a status (the roster, and a scan of someone marked absent or excused) are
 logged in Wagtail's audit log, in the transaction of the change, with who, when and from what
