@@ -1,0 +1,48 @@
+"""Resources for kinds that are Wagtail pages: a row creates a draft under the kind's index page
+or adds a draft revision to an existing page. An import never publishes: new pages stay drafts,
+and changes to a live page wait in its latest revision for an editor to publish or send to
+moderation."""
+
+from django.utils.translation import gettext as _
+
+from .resources import AcademyResource
+
+
+class PageResource(AcademyResource):
+    index_model = None  # the index page new pages go under
+
+    class Meta(AcademyResource.Meta):
+        pass
+
+    def get_instance(self, instance_loader, row):
+        page = super().get_instance(instance_loader, row)
+        return page.get_latest_revision_as_object() if page is not None else None
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        if is_create:
+            parent = self.index_model.objects.first()
+            if parent is None:
+                raise ValueError(
+                    _("There is no %(index)s to put new pages under; create it first.")
+                    % {"index": self.index_model._meta.verbose_name}
+                )
+            instance.live = False
+            parent.add_child(instance=instance)
+        instance.save_revision(user=self.user, log_action=True)
+
+    def save_m2m(self, instance, row, **kwargs):
+        return
+
+    @classmethod
+    def export_queryset(cls, params):
+        return cls._meta.model.objects.order_by("path")
+
+
+def page_permission(index_model):
+    """Whether the user may add pages under the kind's index page (Wagtail's page rights)."""
+
+    def allowed(user) -> bool:
+        parent = index_model.objects.first()
+        return bool(parent and parent.permissions_for_user(user).can_add_subpage())
+
+    return allowed
