@@ -54,8 +54,8 @@ class TrainingBaseResource(PageResource):
         }
 
     def get_instance(self, instance_loader, row):
-        title = self.fields["title"].clean(row)
-        district = self.fields["district"].clean(row)
+        title = self.key_value("title", row)
+        district = self.key_value("district", row)
         page = TrainingBasePage.objects.filter(title=title, district=district).first()
         return page.get_latest_revision_as_object() if page else None
 

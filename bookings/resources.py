@@ -99,6 +99,7 @@ class RegistrationResource(AcademyResource):
         self.fixed_cohort = cohort
         self.pending = defaultdict(list)
         self.active = {}
+        self.registrations = []
 
     def example_row(self):
         return {
@@ -113,9 +114,32 @@ class RegistrationResource(AcademyResource):
             "id_number": "",
         }
 
+    def left_to_the_form(self) -> set[str]:
+        """Columns a public group upload does not take: the page names the cohort, the
+        contact's form the unit."""
+        left = set()
+        if self.fixed_cohort is not None:
+            left.add("cohort")
+        if self.group_contact is not None:
+            left.add("unit")
+        return left
+
+    def required_columns(self):
+        left = {self.fields[name].column_name for name in self.left_to_the_form()}
+        return [column for column in super().required_columns() if column not in left]
+
+    def template_fields(self):
+        return [
+            field
+            for name, field in self.fields.items()
+            if name not in self.left_to_the_form() and not field.readonly
+        ]
+
     def before_import_row(self, row, **kwargs):
         if self.fixed_cohort is not None:
             row[self.fields["cohort"].column_name] = str(self.fixed_cohort)
+        if self.group_contact is not None:
+            row[self.fields["unit"].column_name] = self.group_contact.unit
 
     def active_in(self, cohort_id: int) -> dict:
         if cohort_id not in self.active:
@@ -128,8 +152,8 @@ class RegistrationResource(AcademyResource):
         return self.active[cohort_id]
 
     def get_instance(self, instance_loader, row):
-        cohort = self.fields["cohort"].clean(row)
-        phone = self.fields["phone"].clean(row)
+        cohort = self.key_value("cohort", row)
+        phone = self.key_value("phone", row)
         if cohort is None:
             return None
         found = self.active_in(cohort.pk).get(phone)
@@ -169,7 +193,7 @@ class RegistrationResource(AcademyResource):
             return
         for cohort_id, applicants in sorted(self.pending.items()):
             try:
-                register(
+                self.registrations += register(
                     cohort_id,
                     applicants=applicants,
                     source=(
@@ -253,8 +277,8 @@ class SessionResource(AcademyResource):
         }
 
     def get_instance(self, instance_loader, row):
-        cohort = self.fields["cohort"].clean(row)
-        starts_at = self.fields["starts_at"].clean(row)
+        cohort = self.key_value("cohort", row)
+        starts_at = self.key_value("starts_at", row)
         if cohort is None or starts_at is None:
             return None
         return Session.objects.filter(cohort=cohort, starts_at=starts_at).first()

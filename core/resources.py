@@ -37,7 +37,7 @@ class OrganisationResource(AcademyResource):
         }
 
     def get_instance(self, instance_loader, row):
-        code = self.fields["credit_code"].clean(row)
+        code = self.key_value("credit_code", row) or ""
         code = normalize_digits(code)
         return Organisation.objects.filter(credit_code=code).first() if code else None
 

@@ -80,7 +80,7 @@ def template_workbook(resource, file) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "数据"
-    fields = [field for field in resource.get_import_fields() if not field.readonly]
+    fields = resource.template_fields()
     example = resource.example_row()
     required = set(resource.required_columns())
     sheet.append([field.column_name for field in fields])

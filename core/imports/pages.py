@@ -15,7 +15,10 @@ class PageResource(AcademyResource):
         pass
 
     def get_instance(self, instance_loader, row):
-        page = super().get_instance(instance_loader, row)
+        keys = {name: self.key_value(name, row) for name in self.natural_key()}
+        if any(value in (None, "") for value in keys.values()):
+            return None
+        page = self._meta.model.objects.filter(**keys).first()
         return page.get_latest_revision_as_object() if page is not None else None
 
     def save_instance(self, instance, is_create, row, **kwargs):

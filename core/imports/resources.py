@@ -223,6 +223,14 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
     def natural_key(cls) -> list[str]:
         return list(cls._meta.import_id_fields or ["id"])
 
+    def key_value(self, name: str, row):
+        """A natural key's value in the row, or None when it is missing or wrong (the row's
+        import then reports the error under its column)."""
+        try:
+            return self.fields[name].clean(row)
+        except (ValueError, KeyError):
+            return None
+
     def column_names(self) -> dict[str, str]:
         """attribute → Chinese column name, in the export order."""
         return {name: field.column_name for name, field in self.fields.items()}
@@ -258,6 +266,10 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
         if name in self.personal_fields and value and not self.can_see_personal_data():
             value = mask_id_number(value) if "id_number" in name else mask_phone(value)
         return neutralise(value)
+
+    def template_fields(self) -> list:
+        """The columns of the kind's template: those an import takes."""
+        return [field for field in self.fields.values() if not field.readonly]
 
     def example_row(self) -> dict[str, str]:
         """attribute → an example value, for the template."""

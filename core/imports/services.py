@@ -68,6 +68,7 @@ def duplicate_key_errors(resource, dataset) -> list[dict]:
     for number, values in zip(dataset.row_numbers, dataset, strict=True):
         row = dict(zip(dataset.headers, values, strict=True))
         try:
+            resource.before_import_row(row)
             key = tuple(str(field.clean(row)) for field in key_fields)
         except Exception:  # noqa: BLE001 (the row's own error is reported by the import)
             continue
@@ -102,11 +103,12 @@ def run(
     by,
     dry_run: bool,
     progress: Callable[[int], None] | None = None,
+    resource_kwargs: dict | None = None,
     **kwargs,
 ) -> dict:
     """Import a file's rows; returns counts, rows and errors. Raises ImportRefused for a file
     that cannot be read, ImportFailed (after rolling back) when any row is wrong."""
-    resource = kind.resource(user=by)
+    resource = kind.resource(user=by, **(resource_kwargs or {}))
     dataset = read_dataset(kind, resource, name, content)
     errors = duplicate_key_errors(resource, dataset)
     if errors:
@@ -151,6 +153,7 @@ def run(
                     }
                 )
         outcome["headers"] = list(dataset.headers)
+        outcome["resource"] = resource
         outcome["errors"] = errors
         if errors:
             transaction.set_rollback(True)
@@ -159,13 +162,21 @@ def run(
     return outcome
 
 
-def preview_import(kind: ImportKind, *, upload, by, progress=None) -> ImportRecord:
+def preview_import(
+    kind: ImportKind, *, upload, by, progress=None, resource_kwargs=None
+) -> ImportRecord:
     """Keep the file and dry-run it (see the module's docstring, step 1)."""
     content = upload.read()
     record = ImportRecord(kind=kind.slug, file_name=upload.name, user=by)
     try:
         outcome = run(
-            kind, name=upload.name, content=content, by=by, dry_run=True, progress=progress
+            kind,
+            name=upload.name,
+            content=content,
+            by=by,
+            dry_run=True,
+            progress=progress,
+            resource_kwargs=resource_kwargs,
         )
     except ImportRefused as refusal:
         record.status = ImportRecord.Status.FAILED
@@ -197,7 +208,9 @@ def fill(record: ImportRecord, outcome: dict) -> None:
     record.preview = {"headers": outcome["headers"], "rows": outcome["rows"]}
 
 
-def apply_import(record: ImportRecord, kind: ImportKind, *, by, progress=None) -> ImportRecord:
+def apply_import(
+    record: ImportRecord, kind: ImportKind, *, by, progress=None, resource_kwargs=None
+) -> ImportRecord:
     """Apply a previewed file whole, or nothing of it (the module's docstring, step 2)."""
     with record.file.open("rb") as file:
         content = file.read()
@@ -210,8 +223,11 @@ def apply_import(record: ImportRecord, kind: ImportKind, *, by, progress=None) -
                 by=by,
                 dry_run=False,
                 progress=progress,
+                resource_kwargs=resource_kwargs,
             )
             fill(record, outcome)
+            # The resource that applied it, for a caller that needs what it made (the group).
+            record.resource = outcome["resource"]
             record.status = ImportRecord.Status.APPLIED
             record.finished_at = timezone.now()
             record.user = by
