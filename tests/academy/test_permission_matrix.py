@@ -47,7 +47,7 @@ from academy.settings.base import tasks_backend
 from bookings.admin.notices import notice_tasks
 from bookings.models import Cohort, Registration, Session
 from bookings.services import GroupContact, register
-from core.models import District, Organisation, Topic
+from core.models import District, ImportRecord, Organisation, Topic
 from tests.bookings.factories import (
     ApplicantFactory,
     CohortFactory,
@@ -498,6 +498,13 @@ EXPECTED = {
     # whoever holds its private link, as a trainee's is.
     "bookings:resend_code": everyone(NOT_ALLOWED),
     "bookings:group": everyone(OK),
+    # Spreadsheet imports and exports (core.imports), asked for the registrations' kind: who
+    # may add registrations imports them and reads their uploads; who may view them exports.
+    "core_imports:upload": admin(*TRAINING),
+    "core_imports:template": admin(*TRAINING),
+    "core_imports:export": admin(*TRAINING),
+    "core_imports:record": admin(*TRAINING),
+    "core_imports:file": admin(*TRAINING),
     "bookings:registration": everyone(OK),
     "bookings:cancel": everyone(NOT_ALLOWED),
     "bookings:reset_calendar": everyone(NOT_ALLOWED),
@@ -632,6 +639,13 @@ def world(site_tree, settings):
             last_seen_at=timezone.now(),
         ),
         redirect=Redirect.objects.create(old_path="/old-page", redirect_link="/"),
+        import_record=ImportRecord.objects.create(
+            kind="registrations",
+            file=ContentFile(b"name,phone\n", name="upload.csv"),
+            file_name="upload.csv",
+            user=superuser,
+            status=ImportRecord.Status.FAILED,
+        ),
         site=Site.objects.get(is_default_site=True),
         user=UserFactory(username="somebody"),
         group=Group.objects.get(name="Editors"),
@@ -657,6 +671,7 @@ PKS = {
     "wagtailusers_groups": "group",
     "cohort-detail": "cohort",
     "cohort-registrations": "cohort",
+    "core_imports": "import_record",
     "wagtailadmin_pages": "course",
     "wagtailadmin_api:pages": "course",
     "wagtailadmin_api:documents": "document",
@@ -715,6 +730,8 @@ def arguments(key: str, names: list[str], w) -> dict:
         "object_id": str(course.pk),
         "cohort_id": w.cohort.pk,
         "uid": w.session.uid,
+        "kind": "registrations",
+        "fmt": "xlsx",
     }
     values.update(
         {
