@@ -240,11 +240,11 @@ class SessionResource(AcademyResource):
         "课程",
         ReferenceWidget(CoursePage, field="title", queryset=CoursePage.objects.all()),
     )
+    # Set through `schedule_session`, which books them; not an attribute the import sets.
     lecturers = column(
-        "lecturers",
+        None,
         "讲师",
         ReferencesWidget(LecturerPage, field="title", queryset=LecturerPage.objects.all()),
-        m2m_add=False,
     )
     base = column("base", "实训基地", ReferenceWidget(TrainingBasePage, field="title"))
     room = column("room", "教室")
@@ -285,7 +285,24 @@ class SessionResource(AcademyResource):
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
-        instance._import_lecturers = self.fields["lecturers"].clean(row) if "讲师" in row else None
+        instance._import_lecturers = None
+        if self.fields["lecturers"].column_name in row:
+            try:
+                instance._import_lecturers = self.fields["lecturers"].clean(row)
+            except ValueError as error:
+                raise ValidationError({"lecturers": str(error)}) from error
+
+    def dehydrate_lecturers(self, session):
+        return self.fields["lecturers"].widget.render(session.lecturers.all())
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        lecturers = getattr(instance, "_import_lecturers", None)
+        if lecturers is not None and instance.pk:
+            if {lecturer.pk for lecturer in lecturers} != set(
+                instance.lecturers.values_list("pk", flat=True)
+            ):
+                return False
+        return super().skip_row(instance, original, row, import_validation_errors)
 
     def save_instance(self, instance, is_create, row, **kwargs):
         lecturers = instance._import_lecturers

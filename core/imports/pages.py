@@ -3,6 +3,7 @@ or adds a draft revision to an existing page. An import never publishes: new pag
 and changes to a live page wait in its latest revision for an editor to publish or send to
 moderation."""
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from .resources import AcademyResource
@@ -20,6 +21,21 @@ class PageResource(AcademyResource):
             return None
         page = self._meta.model.objects.filter(**keys).first()
         return page.get_latest_revision_as_object() if page is not None else None
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The page's fields that the sheet sets; the tree's own (path, depth, slug) are made
+        when the page is added under its index."""
+        errors = dict(import_validation_errors or {})
+        ours = {field.attribute for field in self.fields.values() if field.attribute}
+        exclude = {f.name for f in instance._meta.concrete_fields if f.name not in ours} | set(
+            errors
+        )
+        try:
+            instance.clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def save_instance(self, instance, is_create, row, **kwargs):
         if is_create:
