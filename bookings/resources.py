@@ -297,11 +297,14 @@ class SessionResource(AcademyResource):
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         lecturers = getattr(instance, "_import_lecturers", None)
-        if lecturers is not None and instance.pk:
-            if {lecturer.pk for lecturer in lecturers} != set(
-                instance.lecturers.values_list("pk", flat=True)
-            ):
-                return False
+        changed = (
+            lecturers is not None
+            and instance.pk
+            and {lecturer.pk for lecturer in lecturers}
+            != set(instance.lecturers.values_list("pk", flat=True))
+        )
+        if changed:
+            return False
         return super().skip_row(instance, original, row, import_validation_errors)
 
     def save_instance(self, instance, is_create, row, **kwargs):
