@@ -129,11 +129,16 @@ class RegistrationResource(AcademyResource):
         return [column for column in super().required_columns() if column not in left]
 
     def template_fields(self):
-        return [
-            field
-            for name, field in self.fields.items()
-            if name not in self.left_to_the_form() and not field.readonly
-        ]
+        left = {self.fields[name].column_name for name in self.left_to_the_form()}
+        return [field for field in super().template_fields() if field.column_name not in left]
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        for name in self.left_to_the_form():
+            column_name = self.fields[name].column_name
+            if column_name not in dataset.headers:
+                value = str(self.fixed_cohort) if name == "cohort" else self.group_contact.unit
+                dataset.append_col([value] * len(dataset), header=column_name)
 
     def before_import_row(self, row, **kwargs):
         if self.fixed_cohort is not None:

@@ -28,8 +28,8 @@ class ImportKind:
     help_text: str = ""
     extra: dict = field(default_factory=dict)
 
-    def resource(self, *, user=None):
-        return self.resource_class(user=user)
+    def resource(self, *, user=None, **kwargs):
+        return self.resource_class(user=user, **kwargs)
 
     @staticmethod
     def _allows(permission, user) -> bool:

@@ -269,7 +269,7 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
 
     def template_fields(self) -> list:
         """The columns of the kind's template: those an import takes."""
-        return [field for field in self.fields.values() if not field.readonly]
+        return [field for field in self.get_export_fields() if not field.readonly]
 
     def example_row(self) -> dict[str, str]:
         """attribute → an example value, for the template."""
