@@ -73,6 +73,8 @@ class RegistrationResource(AcademyResource):
     cancelled_at = column("cancelled_at", "取消时间", LocalDateTimeWidget(), readonly=True)
 
     required = ("name", "unit")
+    # Set by `register`, which also keeps one active registration per phone.
+    not_validated = ("status", "source", "code", "token", "consented_at", "group")
     personal_fields = ("phone", "id_number")
     personal_permission = PERSONAL_DATA_PERMISSION
     filename = "报名"
@@ -80,6 +82,9 @@ class RegistrationResource(AcademyResource):
     class Meta(AcademyResource.Meta):
         model = Registration
         import_id_fields = ("cohort", "phone")
+        # No savepoint per row (two statements each): the import is one transaction, applied
+        # whole or rolled back whole; rows are saved by `save_instance` below, not in bulk.
+        use_bulk = True
         fields = (
             "cohort",
             *Registration.TRAINEE_FIELDS,
@@ -172,16 +177,6 @@ class RegistrationResource(AcademyResource):
             raise ValidationError({"cohort": _("Name the cohort.")})
         if instance.cohort.asks_id_number and not instance.id_number:
             raise ValidationError({"id_number": _("This cohort asks for the ID number.")})
-
-    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
-        errors = dict(import_validation_errors or {})
-        exclude = {*errors, "status", "source", "code", "token", "consented_at", "group"}
-        try:
-            instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
 
     def save_instance(self, instance, is_create, row, **kwargs):
         if is_create:

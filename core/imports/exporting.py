@@ -16,10 +16,10 @@ CHUNK = 2000
 
 def export_rows(resource, queryset):
     """The header row, then one row per object, read in chunks."""
-    fields = resource.get_export_fields()
-    yield [field.column_name for field in fields]
+    yield [field.column_name for field in resource.get_export_fields()]
+    row = resource.row_exporter()
     for instance in queryset.iterator(chunk_size=CHUNK):
-        yield [resource.export_field(field, instance) for field in fields]
+        yield row(instance)
 
 
 def export_filename(resource, parts, extension: str) -> str:

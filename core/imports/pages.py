@@ -27,8 +27,10 @@ class PageResource(AcademyResource):
         when the page is added under its index."""
         errors = dict(import_validation_errors or {})
         ours = {field.attribute for field in self.fields.values() if field.attribute}
-        exclude = {f.name for f in instance._meta.concrete_fields if f.name not in ours} | set(
-            errors
+        exclude = (
+            {f.name for f in instance._meta.concrete_fields if f.name not in ours}
+            | self.references()
+            | set(errors)
         )
         try:
             instance.clean_fields(exclude=exclude)

@@ -12,6 +12,7 @@ import difflib
 import re
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 from import_export.fields import Field
@@ -206,8 +207,8 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
     # Attribute names masked in exports for a user without `personal_permission`.
     personal_fields = ()
     personal_permission = ""
-    # What each column takes, for the template's notes (attribute → text).
-    notes = {}
+    # Model fields full_clean leaves to the service that saves the row.
+    not_validated = ()
 
     class Meta:
         skip_unchanged = True
@@ -222,6 +223,50 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
     @classmethod
     def natural_key(cls) -> list[str]:
         return list(cls._meta.import_id_fields or ["id"])
+
+    def references(self) -> set[str]:
+        """Attributes read through a ReferenceWidget: the widget found the row in the database,
+        so model validation need not ask again (one query per row and field)."""
+        return {
+            field.attribute
+            for field in self.fields.values()
+            if field.attribute and isinstance(field.widget, ReferenceWidget)
+        }
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        exclude = set(errors) | self.references() | set(self.not_validated)
+        try:
+            instance.full_clean(
+                exclude=exclude, validate_unique=validate_unique, validate_constraints=False
+            )
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def row_exporter(self):
+        """A function of an instance giving its export row: the fields' accessors looked up
+        once, not per cell (django-import-export's `export_resource` finds each field's name
+        and dehydrate method again for every cell)."""
+        getters = []
+        for field in self.get_export_fields():
+            name = self.get_field_name(field)
+            method = getattr(self, f"dehydrate_{name}", None)
+            masked = name in self.personal_fields and not self.can_see_personal_data()
+            mask = mask_id_number if "id_number" in name else mask_phone
+            getters.append((field, method, masked, mask))
+
+        def row(instance):
+            values = []
+            for field, method, masked, mask in getters:
+                value = method(instance) if method else field.export(instance)
+                if masked and value:
+                    value = mask(value)
+                values.append(neutralise(value))
+            return values
+
+        return row
 
     def key_value(self, name: str, row):
         """A natural key's value in the row, or None when it is missing or wrong (the row's
