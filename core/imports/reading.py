@@ -91,44 +91,39 @@ def not_what_it_says(suffix: str) -> ImportRefused:
 
 
 def read_xlsx(content: bytes) -> list[list[str]]:
+    """The first sheet's cells, read once as written (not `data_only`): a formula shows as a
+    formula, where the cached value a `data_only` read gives would hide it, and is refused;
+    every other cell's value is the same either way, so one pass gives both."""
     import openpyxl  # noqa: PLC0415 (only imports read workbooks)
 
     if not content.startswith(ZIP_MAGIC):
         raise not_what_it_says(".xlsx")
+    damaged = _("The workbook is damaged and cannot be read (%(error)s); save it again in Excel.")
     try:
-        values = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        formulas = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds for a broken archive
-        raise ImportRefused(
-            _("The workbook is damaged and cannot be read (%(error)s); save it again in Excel.")
-            % {"error": error.__class__.__name__}
-        ) from error
+        raise ImportRefused(damaged % {"error": error.__class__.__name__}) from error
+    rows = []
     try:
-        # Cached values hide formulas: read the sheet once more, formulas as written.
-        for row in formulas.worksheets[0].iter_rows():
+        for row in workbook.worksheets[0].iter_rows():
+            values = []
             for cell in row:
                 if cell.data_type == "f":
                     raise ImportRefused(
                         _(
-                            "Cell %(cell)s holds a formula (%(formula)s); please paste its value "
-                            "instead (Paste Special → Values)."
+                            "Cell %(cell)s holds a formula (%(formula)s); please paste its "
+                            "value instead (Paste Special → Values)."
                         )
                         % {"cell": cell.coordinate, "formula": str(cell.value)[:40]}
                     )
-        rows = [
-            [cell_text(value) for value in row]
-            for row in values.worksheets[0].iter_rows(values_only=True)
-        ]
+                values.append(cell_text(cell.value))
+            rows.append(values)
     except ImportRefused:
         raise
     except Exception as error:
-        raise ImportRefused(
-            _("The workbook is damaged and cannot be read (%(error)s); save it again in Excel.")
-            % {"error": error.__class__.__name__}
-        ) from error
+        raise ImportRefused(damaged % {"error": error.__class__.__name__}) from error
     finally:
-        values.close()
-        formulas.close()
+        workbook.close()
     return rows
 
 
