@@ -207,6 +207,8 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
     # Attribute names masked in exports for a user without `personal_permission`.
     personal_fields = ()
     personal_permission = ""
+    # The first part of export file names (报名 in 报名_第3期_20261128.xlsx).
+    filename = "导出"
     # Model fields full_clean leaves to the service that saves the row.
     not_validated = ()
 
@@ -311,6 +313,16 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
         if name in self.personal_fields and value and not self.can_see_personal_data():
             value = mask_id_number(value) if "id_number" in name else mask_phone(value)
         return neutralise(value)
+
+    @classmethod
+    def export_queryset(cls, params):
+        """What an export lists, from the listing's query parameters."""
+        return cls._meta.model._default_manager.all()
+
+    @classmethod
+    def filename_parts(cls, params) -> list[str]:
+        """What the export file's name says after `filename`, e.g. the cohort's title."""
+        return []
 
     def template_fields(self) -> list:
         """The columns of the kind's template: those an import takes."""

@@ -178,3 +178,11 @@ def test_group_upload_all_or_none_when_full(client, programme):
     response = client.post(group_url(cohort), {**CONTACT, "file": upload("团体.xlsx", content)})
     assert "名额已满" in response.content.decode()
     assert Registration.objects.count() == 0
+
+
+@pytest.mark.parametrize("slug", ["organisations", "lecturers", "bases", "courses", "sessions"])
+def test_admin_export_of_every_kind(client, cohort, admin_user, slug):
+    client.force_login(admin_user)
+    response = client.get(reverse("core_imports:export", args=[slug, "csv"]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\xef\xbb\xbf")
