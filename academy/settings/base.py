@@ -239,6 +239,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# The largest spreadsheet an import takes (core.imports.reading).
+ACADEMY_IMPORT_MAX_BYTES = int(os.environ.get("ACADEMY_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
 MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

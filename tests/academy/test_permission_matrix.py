@@ -68,7 +68,7 @@ from competitions.models import (
     Round,
     Score,
 )
-from core.models import District, Organisation, Topic
+from core.models import District, ImportRecord, Organisation, Topic
 from tests.attendance.visits_factories import attend, rate, study_visit
 from tests.bookings.factories import (
     ApplicantFactory,
@@ -624,6 +624,13 @@ EXPECTED = {
     # whoever holds its private link, as a trainee's is.
     "bookings:resend_code": everyone(NOT_ALLOWED),
     "bookings:group": everyone(OK),
+    # Spreadsheet imports and exports (core.imports), asked for the registrations' kind: who
+    # may add registrations imports them and reads their uploads; who may view them exports.
+    "core_imports:upload": admin(*TRAINING),
+    "core_imports:template": admin(*TRAINING),
+    "core_imports:export": admin(*TRAINING),
+    "core_imports:record": admin(*TRAINING),
+    "core_imports:file": admin(*TRAINING),
     "bookings:registration": everyone(OK),
     "bookings:cancel": everyone(NOT_ALLOWED),
     "bookings:reset_calendar": everyone(NOT_ALLOWED),
@@ -895,6 +902,13 @@ def world(site_tree, settings):
             last_seen_at=timezone.now(),
         ),
         redirect=Redirect.objects.create(old_path="/old-page", redirect_link="/"),
+        import_record=ImportRecord.objects.create(
+            kind="registrations",
+            file=ContentFile(b"name,phone\n", name="upload.csv"),
+            file_name="upload.csv",
+            user=superuser,
+            status=ImportRecord.Status.FAILED,
+        ),
         site=Site.objects.get(is_default_site=True),
         user=UserFactory(username="somebody"),
         group=Group.objects.get(name="Editors"),
@@ -970,6 +984,7 @@ PKS = {
     "cohort-detail": "cohort",
     "cohort-registrations": "cohort",
     "session-attendance": "session",
+    "core_imports": "import_record",
     "wagtailadmin_pages": "course",
     "wagtailadmin_api:pages": "course",
     "wagtailadmin_api:documents": "document",
@@ -1034,6 +1049,8 @@ def arguments(key: str, names: list[str], w) -> dict:
         "object_id": str(course.pk),
         "cohort_id": w.cohort.pk,
         "uid": w.session.uid,
+        "kind": "registrations",
+        "fmt": "xlsx",
     }
     values.update(
         {
