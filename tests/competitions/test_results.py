@@ -353,7 +353,7 @@ def test_funding_results_list_the_awards_and_their_total(client):
     content = client.get(reverse("competitions:results", args=[publication.pk])).content.decode()
 
     assert "资助项目" in content
-    assert "50000.00" in content and "80000.00" in content
+    assert "50,000.00" in content and "80,000.00" in content
     assert projects[1].title in content
 
 
