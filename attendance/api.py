@@ -29,7 +29,7 @@ from core.api import (
 )
 
 from .models import Attendance
-from .qr import MAX_LENGTH
+from .qr import MAX_LENGTH, is_qr_text
 from .selectors import roster, roster_counts
 from .services import CheckInRefused, CheckInResult, check_in
 
@@ -192,11 +192,7 @@ class StaffAPIMixin(AcceptLanguageMixin):
 
 
 def session_for_check_in(session_id: int) -> Session:
-    session = (
-        Session.objects.select_related("cohort__programme__attendance_rule", "course")
-        .filter(pk=session_id)
-        .first()
-    )
+    session = Session.objects.filter(pk=session_id).first()
     if session is None:
         raise exceptions.NotFound(SESSION_NOT_FOUND, code="session_not_found")
     return session
@@ -246,7 +242,7 @@ class CheckInViewSet(StaffAPIMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         session = session_for_check_in(data["session"])
-        source = Attendance.Source.SCAN if ":" in data["code"] else Attendance.Source.CODE
+        source = Attendance.Source.SCAN if is_qr_text(data["code"]) else Attendance.Source.CODE
         try:
             result = check_in(
                 session,

@@ -32,6 +32,11 @@ def registration_qr_text(registration: Registration) -> str:
     return _signer(registration.token).sign(str(registration.pk))
 
 
+def is_qr_text(text: str) -> bool:
+    """Whether `text` is a scanned QR text rather than a typed code (which has no colon)."""
+    return SEPARATOR in text
+
+
 def registration_from_code(text: str) -> Registration | None:
     """The registration a scanned QR text or a typed registration code names, or None.
 
@@ -42,7 +47,7 @@ def registration_from_code(text: str) -> Registration | None:
     text = unicodedata.normalize("NFKC", text or "").strip()
     if not text or len(text) > MAX_LENGTH or "\x00" in text:
         return None
-    if SEPARATOR not in text:
+    if not is_qr_text(text):
         code = normalize_digits(text)
         return Registration.objects.filter(code=code).first() if code.isalnum() else None
     pk, _, _signature = text.partition(SEPARATOR)

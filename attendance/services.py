@@ -2,8 +2,9 @@
 
 One row per trainee and session whatever the concurrency: the unique constraint
 (`attendance_once_per_session`) holds it, and a check-in that loses the race to insert finds
-the winner's row and answers "already checked in". No lock is taken: two scans of one person
-can only collide on that row, and the constraint settles it.
+the winner's row and answers "already checked in". A first scan takes no lock: two scans of one
+person can only collide on that row, and the constraint settles it; only a scan that finds a
+row (to turn an absence into a check-in) and the roster lock the rows they change.
 
 Staff changes of a status (the roster, and a scan of someone marked absent or excused) are
 logged in Wagtail's audit log, in the transaction of the change, with who, when and from what
@@ -114,7 +115,7 @@ def is_late(session: Session, at: datetime.datetime, rule: AttendanceRule) -> bo
 
 
 def rule_for(session: Session) -> AttendanceRule:
-    return AttendanceRule.for_programme(session.cohort.programme)
+    return AttendanceRule.for_cohort(session.cohort_id)
 
 
 def check_registration(session: Session, registration: Registration | None) -> Registration:
@@ -135,7 +136,7 @@ def check_in(
     by: User | None,
     source: str = Attendance.Source.SCAN,
     scanned_at: datetime.datetime | None = None,
-    after_lookup: Callable[[], None] | None = None,
+    before_insert: Callable[[], None] | None = None,
 ) -> CheckInResult:
     """Check in the trainee whose QR text or registration code staff scanned or typed.
 
@@ -144,11 +145,12 @@ def check_in(
     2. Refuse an unknown or revoked code, a trainee of another cohort, a registration that is
        not confirmed.
     3. Present, or late after the programme's `late_after_minutes`, at the scan's time.
-    4. Insert the row in a savepoint; a row already there (found first, or inserted by a
-       concurrent scan, which the unique constraint refuses) is "already", at its first time.
-       A trainee marked absent or excused becomes present or late, logged as a correction.
+    4. Insert the row. A row already there (an earlier scan, or a concurrent one: the unique
+       constraint refuses the insert) is "already", at its first time; a trainee marked absent
+       or excused becomes present or late, logged as a correction. Most scans are first scans:
+       they cost one INSERT, no look-up before it.
 
-    `after_lookup` exists for the concurrency test's control; nothing else passes it.
+    `before_insert` exists for the concurrency test; nothing else passes it.
     """
     now = timezone.now()
     at = scan_time(scanned_at, now)
@@ -158,53 +160,61 @@ def check_in(
         raise CheckInRefused("outside_window")
     registration = check_registration(session, registration_from_code(text))
     status = Status.LATE if is_late(session, at, rule_for(session)) else Status.PRESENT
-
-    with transaction.atomic():
-        existing = Attendance.objects.filter(session=session, registration=registration).first()
-        if after_lookup:
-            after_lookup()
-        if existing is None:
-            try:
-                with transaction.atomic():
-                    attendance = Attendance.objects.create(
-                        session=session,
-                        registration=registration,
-                        status=status,
-                        source=source,
-                        checked_in_at=at,
-                        recorded_by=by,
-                    )
-            except IntegrityError:
-                # A concurrent scan inserted it first; its row is committed, and visible now.
-                existing = Attendance.objects.get(session=session, registration=registration)
-            else:
-                return CheckInResult(CheckInResult.CREATED, attendance)
-        existing.registration = registration
-        if existing.attended:
-            return CheckInResult(CheckInResult.ALREADY, existing)
-        return check_in_after_absence(existing, status, source=source, at=at, by=by)
+    if before_insert:
+        before_insert()
+    try:
+        # A transaction of its own (a savepoint inside a caller's), which the refused insert
+        # of a repeated scan rolls back alone.
+        with transaction.atomic():
+            attendance = Attendance.objects.create(
+                session=session,
+                registration=registration,
+                status=status,
+                source=source,
+                checked_in_at=at,
+                recorded_by=by,
+            )
+    except IntegrityError:
+        return check_in_again(session, registration, status, source=source, at=at, by=by)
+    return CheckInResult(CheckInResult.CREATED, attendance)
 
 
-def check_in_after_absence(
-    attendance: Attendance, status: str, *, source: str, at: datetime.datetime, by: User | None
+def check_in_again(
+    session: Session,
+    registration: Registration,
+    status: str,
+    *,
+    source: str,
+    at: datetime.datetime,
+    by: User | None,
 ) -> CheckInResult:
-    """A scan of someone marked absent or excused: they came after all. Re-read under a lock,
-    since two scans may arrive together; the first turns the row, the second finds it done."""
-    registration = attendance.registration
-    attendance = Attendance.objects.select_for_update().get(pk=attendance.pk)
-    attendance.registration = registration
-    if attendance.attended:
-        return CheckInResult(CheckInResult.ALREADY, attendance)
-    previous = attendance.status
-    attendance.status = status
-    attendance.source = source
-    attendance.checked_in_at = at
-    attendance.reason = ""
-    attendance.recorded_by = by
-    attendance.save(
-        update_fields=["status", "source", "checked_in_at", "reason", "recorded_by", "updated_at"]
-    )
-    log_change(attendance, CHECK_IN_ACTION, previous=previous, by=by)
+    """A scan of someone who has a row: "already" if they attended; if they were marked absent
+    or excused, they came after all. The row is read under a lock, since two scans may arrive
+    together: the first turns it, the second finds it done."""
+    with transaction.atomic():
+        attendance = Attendance.objects.select_for_update().get(
+            session=session, registration=registration
+        )
+        attendance.registration = registration
+        if attendance.attended:
+            return CheckInResult(CheckInResult.ALREADY, attendance)
+        previous = attendance.status
+        attendance.status = status
+        attendance.source = source
+        attendance.checked_in_at = at
+        attendance.reason = ""
+        attendance.recorded_by = by
+        attendance.save(
+            update_fields=[
+                "status",
+                "source",
+                "checked_in_at",
+                "reason",
+                "recorded_by",
+                "updated_at",
+            ]
+        )
+        log_change(attendance, CHECK_IN_ACTION, previous=previous, by=by)
     return CheckInResult(CheckInResult.CREATED, attendance, previous_status=previous)
 
 

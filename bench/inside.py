@@ -270,6 +270,102 @@ def profile_registration(cohort_id: int, count: int, first_phone: int) -> dict[s
     return out
 
 
+# --------------------------------------------------------------------------- check-ins
+
+
+def setup_checkins(trainees: int, typed_share: float) -> dict[str, Any]:
+    """A cohort of `trainees` confirmed registrations (written in bulk: the seats are not what
+    this measures) with a session that started five minutes ago, a registrar with a DRF token,
+    and what the scanner will send for each trainee: its QR text, or for about `typed_share` of
+    them the registration code as staff type it (lower case)."""
+    import gunicorn
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from attendance.qr import registration_qr_text
+    from bookings.models import Cohort, ProgrammePage, Registration, Session, new_code
+    from core.models import User
+    from core.tokens import new_token
+
+    programme = ProgrammePage.objects.live().order_by("pk").first()
+    if programme is None:
+        raise SystemExit("no live ProgrammePage: did seed_demo run?")
+    now = timezone.now()
+    today = timezone.localdate()
+    cohort = Cohort.objects.create(
+        programme=programme,
+        title="压测 签到",
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=2),
+        capacity=trainees,
+        registration_opens_at=now - datetime.timedelta(days=10),
+        registration_closes_at=now - datetime.timedelta(days=1),
+        waitlist_enabled=False,
+    )
+    session = Session.objects.create(
+        cohort=cohort,
+        title="压测 签到 课次",
+        starts_at=now - datetime.timedelta(minutes=5),
+        ends_at=now + datetime.timedelta(hours=3),
+    )
+    codes = set()
+    while len(codes) < trainees:
+        codes.add(new_code())
+    registrations = Registration.objects.bulk_create(
+        [
+            Registration(
+                cohort=cohort,
+                status=Registration.Status.CONFIRMED,
+                code=code,
+                token=new_token(),
+                name=f"学员{index}",
+                phone=f"13{index:09d}",
+                unit="某社区党委",
+                consented_at=now,
+                decided_at=now,
+            )
+            for index, code in enumerate(sorted(codes))
+        ],
+        batch_size=1000,
+    )
+    registrar = User.objects.create_user("bench-registrar", password=new_token())
+    registrar.groups.add(Group.objects.get(name="教务"))
+    typed_every = round(1 / typed_share) if typed_share else 0
+    texts = [
+        registration.code.lower()
+        if typed_every and index % typed_every == 0
+        else registration_qr_text(registration)
+        for index, registration in enumerate(registrations)
+    ]
+    return {
+        "programme": programme.title,
+        "session": session.pk,
+        "token": Token.objects.create(user=registrar).key,
+        "texts": texts,
+        **versions(),
+        "gunicorn": gunicorn.__version__,
+    }
+
+
+def count_checkins(session_id: int) -> dict[str, Any]:
+    """The session's attendance rows: how many, of how many registrations, by status."""
+    from django.db.models import Count
+
+    from attendance.models import Attendance
+
+    rows = Attendance.objects.filter(session_id=session_id)
+    per_registration = rows.values("registration").annotate(n=Count("pk"))
+    return {
+        "rows": rows.count(),
+        "registrations": per_registration.count(),
+        "recorded_twice": per_registration.filter(n__gt=1).count(),
+        "statuses": dict(
+            rows.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+        ),
+    }
+
+
 COMMANDS = {
     function.__name__: function
     for function in (
@@ -279,6 +375,8 @@ COMMANDS = {
         setup_cohorts,
         count_registrations,
         profile_registration,
+        setup_checkins,
+        count_checkins,
     )
 }
 MARKER = "BENCH-RESULT"

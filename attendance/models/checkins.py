@@ -63,6 +63,12 @@ class AttendanceRule(models.Model):
         except cls.DoesNotExist:
             return cls(programme=programme)
 
+    @classmethod
+    def for_cohort(cls, cohort_id: int) -> "AttendanceRule":
+        """The rule of the cohort's programme, or an unsaved one with the defaults: one query,
+        without loading the programme's page."""
+        return cls.objects.filter(programme__cohorts=cohort_id).first() or cls()
+
     def credited_hours(self, study_hours: Decimal, status: str) -> Decimal:
         """The study hours an attendance of `status` earns for a session of `study_hours`."""
         if status == Attendance.Status.PRESENT:
@@ -97,6 +103,8 @@ class Attendance(models.Model):
         ROSTER = "roster", _("Roster")
 
     ATTENDED = (Status.PRESENT, Status.LATE)
+    # Nothing refers to a check-in: Wagtail need not index its references at each scan.
+    wagtail_reference_index_ignore = True
 
     session = models.ForeignKey(
         "bookings.Session",

@@ -1,10 +1,10 @@
 """A check-in is recorded once per trainee and session, however many scans arrive at once.
 
-On PostgreSQL, threads with their own connections scan the same trainee at the same moment.
-Each scan reads "no row yet" before any inserts (a barrier after the look-up), so all of them
-race to insert: the unique constraint lets one in and the others answer "already". The
-control drops the constraint and shows the same race recording the trainee several times, so
-the test would catch a version that relied on the look-up alone.
+On PostgreSQL, threads with their own connections scan the same trainee at the same moment:
+each checks the code, then waits for the others (a barrier before the insert), so all of them
+race to insert. The unique constraint lets one in and the others answer "already". The control
+drops the constraint and shows the same race recording the trainee once per scan, so the test
+would catch a version that relied on anything else (a look-up before the insert, say).
 """
 
 import contextlib
@@ -34,27 +34,27 @@ SCANS = 16
 
 
 def racing_scans(count: int):
-    """An `after_lookup` that holds every scan until all have looked the row up."""
-    looked_up = threading.Barrier(count, timeout=10)
+    """A `before_insert` that holds every scan until all are about to insert."""
+    ready = threading.Barrier(count, timeout=10)
 
-    def after_lookup():
-        # A scan that times out here still inserts: the race only needs most to have looked.
+    def before_insert():
+        # A scan that times out here still inserts: the race only needs most to be ready.
         with contextlib.suppress(threading.BrokenBarrierError):
-            looked_up.wait()
+            ready.wait()
 
-    return after_lookup
+    return before_insert
 
 
-def scan_all_at_once(session, text, *, after_lookup=None) -> list[str]:
+def scan_all_at_once(session, text, *, before_insert=None) -> list[str]:
     def scan(_index: int) -> str:
-        return check_in(session, text, by=None, after_lookup=after_lookup).outcome
+        return check_in(session, text, by=None, before_insert=before_insert).outcome
 
     return concurrency.run_together(SCANS, scan, refusals=(CheckInRefused,))
 
 
 def test_concurrent_scans_of_one_trainee_record_one_row(postgres, session, registration):
     results = scan_all_at_once(
-        session, registration_qr_text(registration), after_lookup=racing_scans(SCANS)
+        session, registration_qr_text(registration), before_insert=racing_scans(SCANS)
     )
 
     assert Counter(results) == {"created": 1, "already": SCANS - 1}
@@ -86,7 +86,7 @@ def test_concurrent_scans_after_an_absence_turn_it_once(postgres, session, regis
     registrar = staff_user("attendance.take_attendance")
     mark(session, registration, Attendance.Status.ABSENT, by=registrar)
 
-    results = scan_all_at_once(session, registration.code, after_lookup=racing_scans(SCANS))
+    results = scan_all_at_once(session, registration.code, before_insert=racing_scans(SCANS))
 
     assert Counter(results) == {"created": 1, "already": SCANS - 1}
     assert Attendance.objects.get().status == Attendance.Status.PRESENT
@@ -109,9 +109,9 @@ def without_the_unique_constraint():
 def test_concurrent_scans_without_the_constraint_record_the_trainee_several_times(
     postgres, session, registration
 ):
-    """The control: the look-up alone lets every racing scan insert."""
+    """The control: without the constraint nothing stops the racing scans."""
     with without_the_unique_constraint():
-        results = scan_all_at_once(session, registration.code, after_lookup=racing_scans(SCANS))
+        results = scan_all_at_once(session, registration.code, before_insert=racing_scans(SCANS))
         rows = Attendance.objects.filter(session=session, registration=registration).count()
 
     assert set(results) == {"created"}

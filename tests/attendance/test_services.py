@@ -97,15 +97,15 @@ def test_check_in_again_is_already_with_the_first_time(session, registration, st
 
 
 def test_check_in_that_loses_the_race_to_insert_is_already(session, registration, staff):
-    """The row a concurrent scan inserted between this scan's look-up and its insert: the
-    unique constraint refuses the insert, and the scan answers with that row."""
+    """The row a concurrent scan inserted while this one checked the code: the unique
+    constraint refuses the insert, and the scan answers with that row."""
 
     def concurrent_scan():
         Attendance.objects.create(
             session=session, registration=registration, status=Status.PRESENT, source=Source.SCAN
         )
 
-    result = check_in(session, registration.code, by=staff, after_lookup=concurrent_scan)
+    result = check_in(session, registration.code, by=staff, before_insert=concurrent_scan)
 
     assert result.outcome == CheckInResult.ALREADY
     assert Attendance.objects.count() == 1
