@@ -62,6 +62,28 @@ def identify(request, *, session, ticket, registration, form, status=200, wait=0
     return render(request, context, status=status, headers=retry_after(wait))
 
 
+def typed_registration(request) -> tuple:
+    """The registration the typed mobile number and code name, rate-limited as the look-up:
+    (registration or None, the form with its errors, the status to answer, the wait)."""
+    form = LookupForm(request.POST)
+    if wait := too_many_attempts(
+        request, group="self_check_in", phone=request.POST.get("phone", "")
+    ):
+        form.add_error(
+            None, _("Too many attempts from this network or number. Please wait a few minutes.")
+        )
+        return None, form, 429, wait
+    if not form.is_valid():
+        return None, form, 400, 0
+    registration = find_registration(
+        phone=form.cleaned_data["phone"], code=form.cleaned_data["code"]
+    )
+    if registration is None:
+        form.add_error(None, _("No registration matches this mobile number and code."))
+        return None, form, 404, 0
+    return registration, form, 200, 0
+
+
 def confirm(request):
     ticket = request.POST.get("ticket", "")
     try:
@@ -69,42 +91,22 @@ def confirm(request):
     except SelfCheckInRefused as refused:
         return refused_page(request, refused)
     typed = "phone" in request.POST or "code" in request.POST
+    form, status, wait = LookupForm(), 200, 0
     if typed:
-        form = LookupForm(request.POST)
-        registration = None
-        if wait := too_many_attempts(
-            request, group="self_check_in", phone=request.POST.get("phone", "")
-        ):
-            form.add_error(
-                None, _("Too many attempts from this network or number. Please wait a few minutes.")
-            )
-            status = 429
-        elif form.is_valid():
-            registration = find_registration(
-                phone=form.cleaned_data["phone"], code=form.cleaned_data["code"]
-            )
-            status = 200
-            if registration is None:
-                form.add_error(None, _("No registration matches this mobile number and code."))
-                status = 404
-        else:
-            status = 400
-        if registration is None:
-            return identify(
-                request,
-                session=session,
-                ticket=ticket,
-                registration=None,
-                form=form,
-                status=status,
-                wait=wait,
-            )
+        registration, form, status, wait = typed_registration(request)
     else:
+        # The cookie may have gone since the page was opened: then the form.
         registration = remembered_registration(request, session)
-        if registration is None:
-            return identify(
-                request, session=session, ticket=ticket, registration=None, form=LookupForm()
-            )
+    if registration is None:
+        return identify(
+            request,
+            session=session,
+            ticket=ticket,
+            registration=None,
+            form=form,
+            status=status,
+            wait=wait,
+        )
     try:
         result = check_in(
             session,

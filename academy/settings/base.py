@@ -109,7 +109,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # Wagtail's admin runs inline scripts and styles, frames its own previews (frame-ancestors
-# 'self') and shows uploads before they are saved as blob: images.
+# 'self') and shows uploads before they are saved as blob: images. The check-in scanner needs
+# nothing more: the camera's stream goes to its <video> as srcObject (no media-src URL), jsQR
+# decodes on the page (no worker), its tones are Web Audio (no media file), and it posts to
+# our own API (connect-src 'self').
 CONTENT_SECURITY_POLICY_ADMIN = {
     "DIRECTIVES": CONTENT_SECURITY_POLICY["DIRECTIVES"]
     | {
