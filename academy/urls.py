@@ -82,7 +82,13 @@ urlpatterns += i18n_patterns(
     # The site's own login, for users without admin access (judges); staff use the admin's.
     path("accounts/login/", views.SiteLoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
-    re_path(r"^((?:[\w\-]+/)*)$", cache_anonymous_page(wagtail_views.serve), name="wagtail_serve"),
+    # Wagtail's pages, anywhere but under /api/: an unknown API path is the API's JSON 404, not a
+    # page (where a POST would meet the site's CSRF check and its HTML 403).
+    re_path(
+        r"^(?!api/)((?:[\w\-]+/)*)$",
+        cache_anonymous_page(wagtail_views.serve),
+        name="wagtail_serve",
+    ),
     prefix_default_language=False,
 )
 

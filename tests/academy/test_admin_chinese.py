@@ -20,7 +20,7 @@ from wagtail.models import Site, get_page_models
 
 from attendance.models import Certificate
 from bookings.models import Registration
-from core.models import District
+from core.models import District, ImportRecord
 from tests.factories import LecturerPageFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +77,7 @@ def data_texts(w) -> set[str]:
     texts |= set(Certificate.objects.values_list("serial", flat=True))
     texts |= {w.topic.slug, w.image.file.name.rpartition("/")[2]}
     texts |= {w.document.file.name.rpartition("/")[2]}
+    texts |= set(ImportRecord.objects.values_list("file_name", flat=True))
     texts |= {f"{model._meta.app_label}.{model._meta.model_name}" for model in get_page_models()}
     return texts
 
