@@ -54,6 +54,7 @@ from .models import (
 )
 from .models.judging import organisation_key
 from .notifications import Notice, notify_applicant
+from .scoring import rounded
 
 # Sent after the transaction that submitted or reopened a score commits, with `round_id` and
 # `project_id`: what a cache of the live screen or the ranking listens to.
@@ -496,14 +497,18 @@ def checked_values(
 
 
 def weighted_total(criteria: Sequence[Criterion], values: Mapping[int, Decimal]) -> Decimal:
-    return sum(
-        (
-            criterion.weight * values[criterion.pk]
-            for criterion in criteria
-            if criterion.pk in values
-        ),
-        Decimal(0),
-    ).quantize(Decimal("0.01"))
+    """The total a score stores: Σ value × weight, rounded as the ranking rounds (half up,
+    `scoring.rounded`), so the stored total and the ranking's never differ."""
+    return rounded(
+        sum(
+            (
+                criterion.weight * values[criterion.pk]
+                for criterion in criteria
+                if criterion.pk in values
+            ),
+            Decimal(0),
+        )
+    )
 
 
 def lock_assignment_for_judge(assignment: Assignment, by: User) -> Assignment:

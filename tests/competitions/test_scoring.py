@@ -3,6 +3,7 @@ rules); no database."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
@@ -22,6 +23,7 @@ from competitions.scoring import (
     normalised_aggregates,
     rank_projects,
 )
+from competitions.services import weighted_total
 
 D = Decimal
 # 需求分析 20, 项目设计 30, 可行性 20, 预算合理性 15, 创新性 15: each of weight 1.
@@ -347,3 +349,11 @@ def test_consistency_does_not_flag_a_small_systematic_offset():
 def test_consistency_of_nothing():
     report = consistency({})
     assert (report.mean, report.judges) == (None, [])
+
+
+def test_a_stored_total_rounds_as_the_ranking_does():
+    """Σ value × weight with a weight of 1.25: 8.5 × 1.25 = 10.625, half up to 10.63 (half
+    even would store 10.62 while the ranking computes 10.63)."""
+    criterion = SimpleNamespace(pk=1, weight=Decimal("1.25"))
+
+    assert weighted_total([criterion], {1: Decimal("8.5")}) == Decimal("10.63")
