@@ -37,6 +37,7 @@ class HomePage(SearchablePage):
         "lecturers.LecturerIndexPage",
         "bases.TrainingBaseIndexPage",
         "bookings.ProgrammeIndexPage",
+        "competitions.CompetitionIndexPage",
         "core.NewsIndexPage",
         "core.StandardPage",
     ]

@@ -1,36 +1,16 @@
 """Reads the home page and the figures share: the top is the one place that knows every app."""
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count
-from wagtail.models import Page
-
-from bases.models import TrainingBasePage
+from attendance.figures import cached_headline
 from bookings.models import Cohort
 from core.models import NewsPage, with_renditions
 from courses.models import CoursePage
-from lecturers.models import LecturerPage
 
 
-def site_figures() -> dict[str, int]:
-    """Live counts of what the academy offers, straight from the database, in one query."""
-    names = {
-        ContentType.objects.get_for_model(model).pk: name
-        for name, model in (
-            ("courses", CoursePage),
-            ("lecturers", LecturerPage),
-            ("bases", TrainingBasePage),
-        )
-    }
-    counts = (
-        Page.objects.live()
-        .filter(content_type__in=names)
-        .order_by()
-        .values("content_type")
-        .annotate(count=Count("pk"))
-    )
-    figures = dict.fromkeys(names.values(), 0)
-    figures.update({names[row["content_type"]]: row["count"] for row in counts})
-    return figures
+def site_figures() -> dict:
+    """The academy's headline figures (attendance.figures: courses, lecturers, bases, sessions
+    held, study hours and the visitors), counted at most every few minutes: the same numbers
+    as `GET /api/v1/figures/`."""
+    return cached_headline()
 
 
 def featured_courses(limit: int = 6):

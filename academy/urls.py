@@ -1,6 +1,7 @@
 from csp.decorators import csp_update
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
+from django.contrib.auth.views import LogoutView
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -12,7 +13,9 @@ from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.images.views.serve import ServeView
 
 from attendance.api import CheckInViewSet, SessionAttendanceViewSet
+from attendance.api_figures import FiguresView
 from bookings.api import CohortViewSet, RegistrationViewSet
+from competitions.api import RoundViewSet
 from core import views
 from core.cache import cache_anonymous_page
 
@@ -21,6 +24,7 @@ api_router.register("cohorts", CohortViewSet, basename="cohort")
 api_router.register("registrations", RegistrationViewSet, basename="registration")
 api_router.register("checkins", CheckInViewSet, basename="checkin")
 api_router.register("sessions", SessionAttendanceViewSet, basename="session")
+api_router.register("rounds", RoundViewSet, basename="round")
 
 # Under /api/ the API's JSON errors, elsewhere the site's pages (core.api.api_or_site).
 handler400 = "core.api.bad_request"
@@ -37,6 +41,7 @@ urlpatterns = [
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
     ),
+    path("api/v1/figures/", FiguresView.as_view(), name="figures"),
     path("api/v1/", include(api_router.urls)),
     # Calendar apps send no language and feeds are written in Chinese: outside i18n_patterns.
     path("calendar/", include("bookings.calendars.urls")),
@@ -64,14 +69,26 @@ urlpatterns += i18n_patterns(
     # A template, not an editable page: every consent line links here, so it must always exist.
     path(
         "privacy/",
-        cache_anonymous_page(
-            TemplateView.as_view(template_name="academy/privacy.html"), query_params=()
-        ),
+        cache_anonymous_page(views.PrivacyView.as_view(), query_params=()),
         name="privacy",
     ),
     path("bookings/", include("bookings.urls")),
     path("attendance/", include("attendance.urls")),
-    re_path(r"^((?:[\w\-]+/)*)$", cache_anonymous_page(wagtail_views.serve), name="wagtail_serve"),
+    # Completion certificates: the public verification page, the trainee's download (issue 11).
+    path("certificates/", include("attendance.results.urls")),
+    # A trainee's evaluation of a session they attended, reached from their private page.
+    path("evaluations/", include("attendance.urls_evaluations")),
+    path("competitions/", include("competitions.urls")),
+    # The site's own login, for users without admin access (judges); staff use the admin's.
+    path("accounts/login/", views.SiteLoginView.as_view(), name="login"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    # Wagtail's pages, anywhere but under /api/: an unknown API path is the API's JSON 404, not a
+    # page (where a POST would meet the site's CSRF check and its HTML 403).
+    re_path(
+        r"^(?!api/)((?:[\w\-]+/)*)$",
+        cache_anonymous_page(wagtail_views.serve),
+        name="wagtail_serve",
+    ),
     prefix_default_language=False,
 )
 

@@ -11,10 +11,12 @@ from wagtail.snippets.models import register_snippet
 from bookings.models import Registration, Session
 from core.snippets import DeleteBulkAction
 
+from . import visits_hooks  # noqa: F401  (evaluations, study visits, figures)
 from .admin import scanner
 from .admin.dashboard import CheckInProgressPanel
 from .admin.roster import TAKE_ATTENDANCE, AttendanceGroup, AttendancePermissionPolicy, roster_url
 from .models import Attendance
+from .results import hooks as results_hooks  # noqa: F401  (study hours, completion, certificates)
 from .sections import check_in_qr_section
 from .selfcheckin import remember_registration
 from .services import CHECK_IN_ACTION, MARK_ACTION

@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -102,6 +103,18 @@ class TrainingBasePage(SearchablePage):
     contact_phone = models.CharField(
         _("office phone"), max_length=30, blank=True, validators=[validate_office_phone]
     )
+    # The base's contact person's admin account (a user in the 基地联系人 group): the apps
+    # above let them act for the base, e.g. confirm the study visits it received.
+    contact_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("contact person's account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contact_bases",
+        limit_choices_to={"groups__name": "基地联系人"},
+        help_text=_("A user in the 基地联系人 group: they confirm the study visits to this base."),
+    )
     photo = models.ForeignKey(
         "wagtailimages.Image",
         verbose_name=_("main photo"),
@@ -124,7 +137,12 @@ class TrainingBasePage(SearchablePage):
         ),
         FieldPanel("summary"),
         MultiFieldPanel(
-            [FieldPanel("capacity"), FieldPanel("opening_hours"), FieldPanel("contact_phone")],
+            [
+                FieldPanel("capacity"),
+                FieldPanel("opening_hours"),
+                FieldPanel("contact_phone"),
+                FieldPanel("contact_user", permission="bases.change_trainingbasepage"),
+            ],
             heading=_("Visits"),
         ),
         FieldPanel("photo"),

@@ -165,9 +165,18 @@ class RegistrationRequestSerializer(serializers.ModelSerializer):
         )
 
 
+WAITING_POSITION = _("Its place on the waiting list (1 is promoted next), or null if not waiting.")
+
+
 class RegistrationResultSerializer(serializers.Serializer):
     code = serializers.CharField()
     status = serializers.ChoiceField(choices=["confirmed", "pending", "waitlisted"])
+    waiting_position = serializers.IntegerField(
+        allow_null=True,
+        help_text=_(
+            "Its place on the waiting list (1 is promoted next), or null when not waiting."
+        ),
+    )
     manage_url = serializers.URLField()
 
 
@@ -264,6 +273,7 @@ class CohortViewSet(
             {
                 "code": registration.code,
                 "status": registration.status,
+                "waiting_position": registration.waiting_position,
                 "manage_url": request.build_absolute_uri(registration.get_absolute_url()),
             },
             status=status.HTTP_201_CREATED,
@@ -295,6 +305,12 @@ class RegistrationDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text=_("The registration code, to read out at the desk."))
     status = serializers.ChoiceField(choices=Registration.Status.choices)
     status_label = serializers.CharField(source="get_status_display")
+    waiting_position = serializers.IntegerField(
+        allow_null=True,
+        help_text=_(
+            "Its place on the waiting list (1 is promoted next), or null when not waiting."
+        ),
+    )
     name = serializers.CharField()
     phone = serializers.CharField(source="masked_phone", help_text=_("Masked: 138****1234."))
     unit = serializers.CharField()

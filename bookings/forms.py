@@ -4,31 +4,13 @@ import dataclasses
 
 from django import forms
 from django.conf import settings
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import NormalisedField, StorableTextMixin
-from core.validators import MOBILE_INPUT, NAME_INPUT, validate_mobile
+from core.forms import ConsentMixin, MobileField, NormalisedField, StorableTextMixin
+from core.validators import NAME_INPUT
 
 from .models import Cohort, Registration, field_messages
-from .models.registrations import MOBILE_MESSAGE
 from .services import Applicant, GroupContact
-
-
-class MobileField(NormalisedField):
-    """An 11-digit mainland mobile number; full-width digits, spaces, dashes and a +86, 0086
-    or 86 prefix are accepted."""
-
-    default_validators = [validate_mobile]
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", MOBILE_INPUT.max_length)
-        kwargs.setdefault(
-            "error_messages", field_messages(kwargs.get("label")) | {"max_length": MOBILE_MESSAGE}
-        )
-        super().__init__(normalizer=MOBILE_INPUT.normalize, **kwargs)
-        self.widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
 
 
 def trainee_formfield(db_field, **kwargs):
@@ -69,20 +51,6 @@ class TraineeForm(StorableTextMixin, forms.ModelForm):
         return Applicant(
             **{name: self.cleaned_data.get(name, "") for name in Registration.TRAINEE_FIELDS}
         )
-
-
-def privacy_link(text) -> str:
-    """`text` (translated, with `<a>` and `</a>` around the words that link) linking to the
-    privacy notice, for a consent line."""
-    return format_html(str(text).replace("<a>", '<a href="{}">'), reverse("privacy"))
-
-
-class ConsentMixin:
-    """Its `consent` check box's label links to the privacy notice."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["consent"].label = privacy_link(self.fields["consent"].label)
 
 
 class RegistrationForm(ConsentMixin, TraineeForm):

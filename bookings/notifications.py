@@ -1,10 +1,8 @@
 """Notices to trainees by email and SMS, sent through Django's tasks API after commit, one task
 per message (a registration and a channel).
 
-With the database task backend a notice's task rows are written inside the transaction of the
-write that gives rise to it (a transactional outbox): they commit or roll back with the
-registrations, so no crash between the two can lose a notice, and the worker sees them only
-once committed. Other backends are handed the tasks on commit.
+The tasks are queued with the write that gives rise to them (a transactional outbox,
+core.outbox): they commit or roll back with the registrations.
 
 A confirmation mail carries the cohort's sessions as an invitation (METHOD:REQUEST), a
 cancellation mail cancels them (METHOD:CANCEL), so mail clients put them in or take them out.
@@ -16,14 +14,15 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import router, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from core import outbox
+from core.outbox import enqueue_with_write
 from core.sms import sms_backend
 
 from .calendars import build as calendars
@@ -111,37 +110,14 @@ def recipient(registration, notice: str) -> tuple[str, str]:
 
 
 def queue_messages(messages: list[tuple[int, str, str]]) -> None:
-    """Queue `send_notice(registration id, notice, channel)` for each message, all or none.
-
-    Rows of the database backend are written now, in the caller's transaction (or in one of
-    their own outside any), and commit or roll back with it. Any other backend gets the tasks
-    once the transaction commits: the immediate one sends as it enqueues, and no mail may wait
-    inside a transaction (on SQLite it would hold the write lock); a queue outside the database
-    could run a task before the registration it names is committed.
-    """
-    if not messages:
-        return
-    if queues_in_transaction():
-        with transaction.atomic(savepoint=False):
-            enqueue_messages(messages)
-    else:
-        transaction.on_commit(lambda: enqueue_messages(messages))
+    """Queue `send_notice(registration id, notice, channel)` for each message, all or none,
+    with the registrations' write (core.outbox)."""
+    enqueue_with_write(send_notice, messages, model=Registration)
 
 
 def queues_in_transaction() -> bool:
-    """Whether send_notice's rows are written through the connection registrations are.
-
-    django-tasks-db enqueues with a plain `DBTaskResult.objects.create()`, no transaction of its
-    own: on the same database it joins the caller's transaction.
-    """
-    return isinstance(send_notice.get_backend(), DatabaseBackend) and router.db_for_write(
-        DBTaskResult
-    ) == router.db_for_write(Registration)
-
-
-def enqueue_messages(messages: list[tuple[int, str, str]]) -> None:
-    for registration_id, notice, channel in messages:
-        send_notice.enqueue(registration_id, notice, channel)
+    """Whether send_notice's rows are written through the connection registrations are."""
+    return outbox.queues_in_transaction(send_notice, Registration)
 
 
 def resent_later(result) -> bool:

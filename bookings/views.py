@@ -1,8 +1,13 @@
 """Public registration views: the cohort page and its form, group registration and the group's
 page, the trainee's private page, cancellation, look-up by phone and code, and a lost code."""
 
+import io
+
+from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core import signing
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -11,6 +16,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from wagtail import hooks
 
+from core.imports.exporting import template_workbook
+from core.imports.kinds import get_kind
+from core.imports.models import ImportRecord
+from core.imports.services import apply_import, preview_import
 from core.locking import LockTimeout
 from core.ratelimit import retry_after, too_many_attempts
 
@@ -25,6 +34,7 @@ from .models import Cohort, Registration, RegistrationGroup
 from .selectors import cohort_sessions, timetable
 from .services import (
     BookingError,
+    GroupContact,
     cancel_registration,
     find_registration,
     register,
@@ -153,7 +163,11 @@ def group_page(request, token: str):
     group = get_object_or_404(
         RegistrationGroup.objects.select_related("cohort__programme"), token=token
     )
-    registrations = group.registrations.order_by("pk")
+    registrations = list(group.registrations.order_by("pk"))
+    if any(r.status == Registration.Status.WAITLISTED for r in registrations):
+        positions = Registration.waiting_positions(group.cohort_id)
+        for registration in registrations:
+            registration.place_waiting = positions.get(registration.pk)
     context = {"group": group, "cohort": group.cohort, "registrations": registrations}
     response = TemplateResponse(request, "bookings/group_page.html", context)
     response["X-Robots-Tag"] = "noindex"
@@ -265,3 +279,91 @@ def resend_code_page(request):
     resend_codes(phone=form.cleaned_data["phone"], by=None)
     messages.success(request, CODE_SENT)
     return redirect("bookings:lookup")
+
+
+# A group's spreadsheet upload: the record the preview kept, signed with its cohort, travels in
+# the confirmation form; an hour is enough to look the preview over.
+SHEET_SALT = "bookings.group_sheet"
+SHEET_MAX_AGE = 3600
+
+
+class GroupSheetForm(GroupContactForm):
+    file = forms.FileField(
+        label=gettext_lazy("Spreadsheet (.xlsx, .xls or .csv)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}),
+    )
+    record = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+def group_sheet_page(request, programme, cohort_id: int):
+    """A unit's contact registers its trainees from a spreadsheet: the template (`?template`),
+    an upload previewed with each row's errors, then a confirmation that registers all of them
+    or none, through the same `register` as the group form, ending on the group's page."""
+    cohort = get_cohort(programme, cohort_id)
+    kind = get_kind("registrations")
+    if "template" in request.GET:
+        resource = kind.resource(
+            group=GroupContact(unit="", contact_name="", contact_phone=""), cohort=cohort
+        )
+        file = io.BytesIO()
+        template_workbook(resource, file)
+        file.seek(0)
+        return FileResponse(file, as_attachment=True, filename=f"团体报名_{cohort.title}.xlsx")
+    form = GroupSheetForm(request.POST or None, request.FILES or None)
+    record, status, wait = None, 200, 0
+    if request.method == "POST":
+        if wait := too_many_attempts(
+            request, group="register", phone=request.POST.get("contact_phone", "")
+        ):
+            form.add_error(None, TOO_MANY)
+            status = 429
+        elif form.is_valid():
+            resource_kwargs = {"group": form.contact(), "cohort": cohort}
+            record = signed_record(form.cleaned_data["record"], cohort)
+            if record is not None:
+                record = apply_import(record, kind, by=None, resource_kwargs=resource_kwargs)
+                if record.status == ImportRecord.Status.APPLIED:
+                    messages.success(request, _("The group is registered."))
+                    group = record.resource.registrations[0].group
+                    return redirect(group.get_absolute_url())
+                status = 409
+            elif form.cleaned_data["file"]:
+                record = preview_import(
+                    kind, upload=form.cleaned_data["file"], by=None, resource_kwargs=resource_kwargs
+                )
+                status = 200 if record.can_apply else 400
+            else:
+                form.add_error("file", _("Choose the spreadsheet to upload."))
+                status = 400
+        else:
+            status = 400
+    preview = (record.preview or {}) if record else {}
+    context = cohort_context(request, programme, cohort) | {
+        "form": form,
+        "record": record,
+        "signed": signing.dumps([record.pk, cohort.pk], salt=SHEET_SALT)
+        if record and record.can_apply
+        else "",
+        "headers": preview.get("headers", []),
+        "rows": preview.get("rows", []),
+        "template_url": "?template",
+    }
+    return TemplateResponse(
+        request, "bookings/group_sheet.html", context, status=status, headers=retry_after(wait)
+    )
+
+
+def signed_record(value: str, cohort) -> ImportRecord | None:
+    """The previewed upload a confirmation names, if its signature holds for this cohort."""
+    if not value:
+        return None
+    try:
+        record_pk, cohort_pk = signing.loads(value, salt=SHEET_SALT, max_age=SHEET_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if cohort_pk != cohort.pk:
+        return None
+    return ImportRecord.objects.filter(
+        pk=record_pk, kind="registrations", user=None, status=ImportRecord.Status.PREVIEWED
+    ).first()

@@ -9,6 +9,8 @@ from wagtail.snippets.action_menu import ActionMenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
+from core.imports.kinds import HOOK as IMPORT_KINDS
+
 from .admin.dashboard import training_panels
 from .admin.notices import NoticeTaskPermissionPolicy, NoticeTaskViewSet, ResendNoticesBulkAction
 from .admin.registrations import (
@@ -26,6 +28,7 @@ from .admin.timetable import (
     SessionViewSet,
 )
 from .models import Cohort, Registration
+from .resources import registration_kind, session_kind
 from .selectors import upcoming_sessions
 
 
@@ -103,6 +106,11 @@ def register_log_actions(actions):
         "bookings.registration.promote",
         _("Promote from the waiting list"),
         _("Registration moved up from the waiting list"),
+    )
+    actions.register_action(
+        "bookings.cohort.purge_personal_data",
+        _("Purge personal data"),
+        _("Personal data of the cohort's registrations purged"),
     )
     actions.register_action(
         "bookings.registration.reset_link",
@@ -191,3 +199,7 @@ def base_calendar(request, page) -> str:
         heading=_("Sessions calendar"),
         heading_id="base-calendar",
     )
+
+
+hooks.register(IMPORT_KINDS, registration_kind)
+hooks.register(IMPORT_KINDS, session_kind)

@@ -337,3 +337,8 @@ class AcademySettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("academy settings")
+
+
+from .imports.models import ImportRecord  # noqa: E402 (the import machinery's one model)
+
+__all__ = ["ImportRecord"]

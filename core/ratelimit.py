@@ -49,7 +49,12 @@ def spent(request, *, group: str, key, rate: str) -> int:
 
 
 def too_many_attempts(
-    request, *, group: str, phone: str = "", phone_rate: str | None = None
+    request,
+    *,
+    group: str,
+    phone: str = "",
+    phone_rate: str | None = None,
+    ip_rate: str | None = None,
 ) -> int:
     """Count this attempt against the IP's and the phone's budgets.
 
@@ -60,9 +65,11 @@ def too_many_attempts(
     refuses it anyway) and counts against the IP's only: keying on whatever was sent would give
     each made-up value a fresh budget and a cache entry. django-ratelimit keys the cache with
     a hash of the value, so no phone number is stored. `phone_rate` replaces
-    BOOKINGS_RATE_PER_PHONE for an action that costs more than a try (one that sends a text).
+    BOOKINGS_RATE_PER_PHONE for an action that costs more than a try (one that sends a text),
+    `ip_rate` BOOKINGS_RATE_PER_IP for one that a network may try less often.
     """
-    if wait := spent(request, group=group, key="ip", rate=settings.BOOKINGS_RATE_PER_IP):
+    ip_rate = ip_rate or settings.BOOKINGS_RATE_PER_IP
+    if wait := spent(request, group=group, key="ip", rate=ip_rate):
         return wait
     phone = normalize_mobile(phone if isinstance(phone, str) else "")
     try:

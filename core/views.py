@@ -1,21 +1,28 @@
-"""Site-wide public views: search and the health check."""
+"""Site-wide public views: search, the health check, the site's login."""
 
 import logging
 
+from django.conf import settings
+from django.contrib.auth.views import LoginView
 from django.core.cache import cache, caches
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.crypto import get_random_string
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
 from wagtail.models import Page
 
 from .cache import cache_anonymous_page
+from .ratelimit import retry_after, spent
 from .search import MAX_QUERY_LENGTH, highlight, segment_query
 
 logger = logging.getLogger(__name__)
 
 SEARCH_PAGE_SIZE = 10
+TOO_MANY_LOGINS = _("Too many login attempts. Please wait a few minutes and try again.")
 
 
 @cache_anonymous_page(query_params=("q", "page"))
@@ -83,3 +90,56 @@ def healthz(request):
     else:
         status["status"] = "ok"
     return JsonResponse(status, status=200 if status["database_ok"] else 503)
+
+
+class PrivacyView(TemplateView):
+    """The privacy notice, with the retention period the purge command applies."""
+
+    template_name = "academy/privacy.html"
+
+    def get_context_data(self, **kwargs):
+        days = settings.PERSONAL_DATA_RETENTION_DAYS
+        years, rest = divmod(days, 365)
+        return super().get_context_data(
+            retention_days=days, retention_years=years if years and not rest else None, **kwargs
+        )
+
+
+class SiteLoginView(LoginView):
+    """The site's own login (judges and other users without admin access), rate-limited.
+
+    Each POST counts against the client address's budget and the typed username's
+    (LOGIN_RATE_PER_IP, LOGIN_RATE_PER_USERNAME; django-ratelimit hashes the key, so no
+    username is stored): a spent budget is refused with 429 before the password is checked, so
+    guessing costs the same whether the password was right. Someone who floods a username
+    locks it out for the rest of the window, which is short; the address's budget bounds a
+    single attacker's guesses over all names. Staff land on the admin; everyone else on
+    LOGIN_REDIRECT_URL, unless `next` names a page of the site.
+    """
+
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        username = request.POST.get("username", "")
+        wait = spent(request, group="login", key="ip", rate=settings.LOGIN_RATE_PER_IP)
+        if not wait and isinstance(username, str) and username.strip():
+            wait = spent(
+                request,
+                group="login:username",
+                key=lambda _group, _request: username.strip().casefold(),
+                rate=settings.LOGIN_RATE_PER_USERNAME,
+            )
+        if wait:
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, TOO_MANY_LOGINS)
+            return self.render_to_response(
+                self.get_context_data(form=form), status=429, headers=retry_after(wait)
+            )
+        return super().post(request, *args, **kwargs)
+
+    def get_default_redirect_url(self):
+        if self.request.user.has_perm("wagtailadmin.access_admin"):
+            return reverse("wagtailadmin_home")
+        return super().get_default_redirect_url()

@@ -1,3 +1,4 @@
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
@@ -5,15 +6,24 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from .cache import declare_page_query_params
 from .exports import SafeSnippetIndexView
+from .imports import urls as import_urls
+from .imports.buttons import ImportExportButtonsMixin
+from .imports.dashboard import RecentImportsPanel
+from .imports.kinds import HOOK as IMPORT_KINDS
 from .models import District, Organisation, Topic
+from .resources import organisation_kind
 from .snippets import AcademySnippetViewSet, DeleteBulkAction
+
+
+class OrganisationIndexView(ImportExportButtonsMixin, SafeSnippetIndexView):
+    import_kind = "organisations"
 
 
 class OrganisationViewSet(AcademySnippetViewSet):
     model = Organisation
     icon = "group"
     menu_label = _("Organisations")
-    index_view_class = SafeSnippetIndexView
+    index_view_class = OrganisationIndexView
     list_display = ["name", "kind", "district", "credit_code"]
     list_export = ["name", "kind", "district", "credit_code", "address", "contact_phone"]
     export_filename = "organisations"
@@ -56,3 +66,24 @@ class AcademyDataDeleteBulkAction(DeleteBulkAction):
 
 # After wagtail.snippets' Delete (order 0): the registry keeps the last action of a type.
 hooks.register("register_bulk_action", AcademyDataDeleteBulkAction, order=1)
+
+
+hooks.register(IMPORT_KINDS, organisation_kind)
+
+
+@hooks.register("register_admin_urls")
+def register_import_urls():
+    return [path("imports/", include(import_urls, namespace="core_imports"))]
+
+
+@hooks.register("construct_homepage_panels")
+def add_imports_panel(request, panels):
+    panels.append(RecentImportsPanel())
+
+
+@hooks.register("register_log_actions")
+def register_import_log_actions(actions):
+    actions.register_action("core.import", _("Import a spreadsheet"), _("Spreadsheet imported"))
+    actions.register_action(
+        "core.import_failed", _("Import a spreadsheet"), _("Spreadsheet import refused")
+    )

@@ -1,5 +1,6 @@
 """The lecturer pool (百人讲师团): public profiles of the academy's lecturers."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
@@ -75,6 +76,18 @@ class LecturerPage(SearchablePage):
     biography = RichTextField(
         _("biography"), blank=True, features=["bold", "italic", "link", "ol", "ul"]
     )
+    # The lecturer's own admin account (a user in the 讲师 group): the apps above show them
+    # what concerns their sessions, e.g. their evaluations. Set by administrators only.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lecturer's account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lecturer_pages",
+        limit_choices_to={"groups__name": "讲师"},
+        help_text=_("A user in the 讲师 group: they see the evaluations of their sessions."),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -85,6 +98,7 @@ class LecturerPage(SearchablePage):
         ),
         FieldPanel("topics"),
         FieldPanel("biography"),
+        FieldPanel("user", permission="lecturers.change_lecturerpage"),
     ]
     search_fields = [
         *SearchablePage.search_fields,

@@ -6,7 +6,16 @@ from pathlib import Path
 
 from django.conf import settings
 
-APPS = ("academy", "bookings", "courses", "lecturers", "bases", "core")
+APPS = (
+    "academy",
+    "competitions",
+    "attendance",
+    "bookings",
+    "courses",
+    "lecturers",
+    "bases",
+    "core",
+)
 
 
 def hidden_imports(path: Path, app: str) -> list[str]:

@@ -1,5 +1,6 @@
 """Builds the demo site: the home page and sections, then each app's content in the order of
-the layers (core.py, lecturers.py, bases.py, courses.py, bookings.py), from the texts in data/.
+the layers (core.py, lecturers.py, bases.py, courses.py, bookings.py, attendance.py), from the
+texts in data/.
 
 Every phase is idempotent: items are identified by a fixed key (a page's slug under its index,
 an organisation's name, a topic's slug, an image's or document's title) and only the missing ones
@@ -32,6 +33,14 @@ from bookings.models import (
     RegistrationGroup,
     Session,
 )
+from competitions.models import (
+    Award,
+    CompetitionIndexPage,
+    CompetitionPage,
+    Project,
+    ResultPublication,
+    Score,
+)
 from core.cache import bump_generation
 from core.models import (
     AcademySettings,
@@ -46,8 +55,11 @@ from courses.models import CourseFormat, CourseIndexPage, CourseMaterial, Course
 from lecturers.models import LecturerIndexPage, LecturerPage
 
 from . import content, media
+from .attendance import AttendanceSeeder, visitor_counts
 from .base import DEFAULT_SEED, Pools
 from .bookings import ProgrammeSeeder
+from .certificates import seed_certificates
+from .competitions import CompetitionSeeder
 from .courses import CourseSeeder
 
 __all__ = ["DEFAULT_SEED", "DemoSeeder", "content_counts", "has_content"]
@@ -58,6 +70,7 @@ INDEX_MODELS = {
     "trainers": LecturerIndexPage,
     "bases": TrainingBaseIndexPage,
     "news": NewsIndexPage,
+    "competitions": CompetitionIndexPage,
 }
 PAGE_MODELS = [
     HomePage,
@@ -72,6 +85,8 @@ PAGE_MODELS = [
     CoursePage,
     ProgrammePage,
     NewsPage,
+    CompetitionIndexPage,
+    CompetitionPage,
 ]
 # Areas that are run by a 党工委 rather than a district or city party committee.
 
@@ -101,6 +116,10 @@ class DemoSeeder(CourseSeeder):
         self.courses(indexes["courses"], topics, pools)
         self.news(indexes["news"], topics, pools)
         ProgrammeSeeder(self, pools).run(indexes["programmes"])
+        AttendanceSeeder(self).run()
+        certificates = seed_certificates()
+        self.created["certificates"] += certificates.get("issued", 0)
+        CompetitionSeeder(self).run(indexes["competitions"])
         self.index()
         bump_generation()  # cached pages must show the new content
         return self.created
@@ -341,6 +360,12 @@ def content_counts() -> list[tuple[str, int]]:
         ("报名", registrations.count()),
         *[(f"  {label}", statuses.get(value, 0)) for value, label in STATUS_LABELS.items()],
         ("  团体报名", RegistrationGroup.objects.count()),
+        *visitor_counts(),
+        ("大赛", CompetitionPage.objects.live().count()),
+        ("  申报项目", Project.objects.count()),
+        ("  评分", Score.objects.count()),
+        ("  获奖项目", Award.objects.count()),
+        ("  结果公示", ResultPublication.objects.count()),
         ("全部页面", Page.objects.count()),
         ("图片", get_image_model().objects.count()),
         ("文档", get_document_model().objects.count()),

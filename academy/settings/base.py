@@ -27,6 +27,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The project's apps, top layer first (README: Architecture); each imports only those below it.
 INSTALLED_APPS = [
     "academy",
+    "competitions",
     "attendance",
     "bookings",
     "courses",
@@ -37,7 +38,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
     "wagtail.sites",
-    "wagtail.users",
+    "academy.apps.UsersConfig",  # wagtail.users, with its groups listing in Chinese terms
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -46,7 +47,8 @@ INSTALLED_APPS = [
     "wagtail",
     "wagtail.contrib.routable_page",
     "rest_framework",
-    # Tokens for the scanner app (`manage.py drf_create_token <user>`): attendance's API.
+    # API tokens (`manage.py drf_create_token <username>`): the scanner app's check-ins and
+    # staff's requests for the competitions' ranking.
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -240,6 +242,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# The largest spreadsheet an import takes (core.imports.reading).
+ACADEMY_IMPORT_MAX_BYTES = int(os.environ.get("ACADEMY_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
 MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -307,6 +311,11 @@ BOOKINGS_RATE_PER_IP = os.environ.get("BOOKINGS_RATE_PER_IP", "30/m")
 BOOKINGS_RATE_PER_PHONE = os.environ.get("BOOKINGS_RATE_PER_PHONE", "10/h")
 # A lost code sends texts to the number: fewer a number may be sent than it may try.
 BOOKINGS_RESEND_RATE_PER_PHONE = os.environ.get("BOOKINGS_RESEND_RATE_PER_PHONE", "3/h")
+# The site's login (core.views.SiteLoginView): attempts per address and per username.
+LOGIN_RATE_PER_IP = os.environ.get("LOGIN_RATE_PER_IP", "30/m")
+LOGIN_RATE_PER_USERNAME = os.environ.get("LOGIN_RATE_PER_USERNAME", "10/15m")
+LOGIN_URL = "login"
+LOGOUT_REDIRECT_URL = "login"
 # A cache that does not answer lets the attempt through (core.ratelimit logs an error) rather
 # than refuse every registration while Redis is down.
 RATELIMIT_FAIL_OPEN = True
@@ -327,6 +336,20 @@ def env_proxies(name: str) -> int:
 
 TRUSTED_PROXIES = env_proxies("TRUSTED_PROXIES")
 BOOKINGS_MAX_GROUP_SIZE = 30
+# How long after a cohort's last day its trainees' names and numbers are kept before
+# `manage.py purge_personal_data` (run daily) clears them; the privacy notice states it.
+PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", 3 * 365))
+# A competition's attachments: each file at most this large, at most this many per project.
+COMPETITIONS_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+COMPETITIONS_MAX_ATTACHMENTS = 8
+# Objections to published results: a rate per client address, and one per mobile number.
+COMPETITIONS_OBJECTION_RATE_PER_IP = os.environ.get("COMPETITIONS_OBJECTION_RATE_PER_IP", "5/h")
+COMPETITIONS_OBJECTION_RATE_PER_PHONE = os.environ.get(
+    "COMPETITIONS_OBJECTION_RATE_PER_PHONE", "3/d"
+)
+# The live roadshow's screen: how often it asks for news, how long its cached state may live.
+COMPETITIONS_LIVE_POLL_SECONDS = float(os.environ.get("COMPETITIONS_LIVE_POLL_SECONDS", "3"))
+COMPETITIONS_LIVE_CACHE_SECONDS = 60
 API_MAX_BODY_BYTES = 64 * 1024
 
 REST_FRAMEWORK = {

@@ -39,6 +39,7 @@ from wagtail.admin.widgets import ButtonWithDropdown
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import policy_registry
 
+from core.admin_views import ConfirmActionView
 from core.validators import mask_id_number, mask_phone
 
 from ..models import Registration
@@ -51,7 +52,6 @@ from ..notifications import (
     resent_later,
     send_notice,
 )
-from .common import ConfirmActionView
 
 Status = TaskResultStatus
 

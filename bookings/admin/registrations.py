@@ -34,7 +34,9 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views import snippets as snippet_views
 
+from core.admin_views import ConfirmActionView
 from core.exports import SafeExportMixin
+from core.imports.buttons import kind_buttons
 from core.locking import LockTimeout
 from core.snippets import AcademySnippetViewSet, InspectView
 
@@ -49,7 +51,6 @@ from ..services import (
     reject_registrations,
     reveal_phone,
 )
-from .common import ConfirmActionView
 
 PERSONAL_DATA_PERMISSION = "bookings.view_personal_data"
 # Asked by the staff registration form only: Wagtail's own add view (a bare model form that
@@ -146,15 +147,12 @@ class RegistrationIndexView(SafeExportMixin, snippet_views.IndexView):
                     priority=10,
                 )
             )
-        # Visible and labelled, rather than in Wagtail's unlabelled "…" menu.
-        buttons += [
-            HeaderButton(
-                _("Export Excel"), url=self.xlsx_export_url, icon_name="download", priority=20
-            ),
-            HeaderButton(
-                _("Export CSV"), url=self.csv_export_url, icon_name="download", priority=30
-            ),
-        ]
+        # Import and the exports (visible and labelled, rather than in Wagtail's unlabelled
+        # "…" menu) come from the registrations' import kind (bookings.resources).
+        cohort = self.filtered_cohort
+        buttons += kind_buttons(
+            "registrations", self.request.user, {"cohort": cohort.pk} if cohort else None
+        )
         return buttons
 
     @cached_property

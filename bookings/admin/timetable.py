@@ -35,8 +35,10 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 from wagtail.snippets.views import snippets as snippet_views
 
+from core.admin_views import ConfirmActionView
 from core.locking import LockTimeout
 from core.snippets import AcademySnippetViewSet, DeleteBulkAction
+from core.widgets import FilterableCheckboxSelectMultiple
 from lecturers.models import LecturerPage
 
 from ..models import Cohort, ProgrammePage, Session
@@ -58,7 +60,6 @@ from ..services.timetable import (
     session_delete_refusal,
 )
 from ..timetable_grid import week_grid
-from .common import ConfirmActionView
 
 REGISTRATIONS_LIST_URL_NAME = "wagtailsnippets_bookings_registration:list"
 
@@ -670,7 +671,7 @@ class SessionViewSet(AcademySnippetViewSet):
             FieldPanel("course"),
             FieldPanel("title"),
             FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
-            FieldPanel("lecturers"),
+            FieldPanel("lecturers", widget=FilterableCheckboxSelectMultiple),
             FieldRowPanel([FieldPanel("base"), FieldPanel("room")]),
             FieldPanel("study_hours"),
         ],

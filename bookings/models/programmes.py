@@ -96,3 +96,7 @@ class ProgrammePage(RoutablePageMixin, SearchablePage):
     @path("cohorts/<int:cohort_id>/group/", name="cohort_group")
     def cohort_group(self, request, cohort_id):
         return views.group_registration_page(request, self, cohort_id)
+
+    @path("cohorts/<int:cohort_id>/group/sheet/", name="cohort_group_sheet")
+    def cohort_group_sheet(self, request, cohort_id):
+        return views.group_sheet_page(request, self, cohort_id)

@@ -9,11 +9,12 @@ import secrets
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.text import capfirst, format_lazy
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from wagtail.log_actions import registry as log_registry
 
+from core.forms import MOBILE_MESSAGE, field_messages
 from core.tokens import new_token
 from core.validators import (
     ID_NUMBER_INPUT,
@@ -35,21 +36,18 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-MOBILE_MESSAGE = _("Enter an 11-digit mobile number starting with 1.")
 ID_NUMBER_MESSAGE = _("An ID number has 18 characters: 17 digits and a final digit or X.")
 
+# What a purged registration shows for its name and numbers (bookings.services.privacy).
+PURGED = _("Purged")
+PURGED_NAME = "已清除"
 
-def field_messages(label, max_length: int | None = None) -> dict:
-    """A field's messages as a person would write them ("请填写姓名", "姓名最多 40 个字"), under
-    the keys both Django's form fields and DRF's fields look up: required, blank, max_length.
-    Lazy, with nothing for Django or DRF to format in them."""
-    required = format_lazy(_("{field} is required."), field=capfirst(label))
-    messages = {"required": required, "blank": required}
-    if max_length:
-        messages["max_length"] = format_lazy(
-            _("{field}: at most {limit} characters."), field=capfirst(label), limit=max_length
-        )
-    return messages
+
+def phone_pseudonym(phone: str) -> str:
+    """What a purged registration keeps of its mobile number: the same 11 characters for the
+    same number (so a person is still counted once across cohorts), from which the number
+    cannot be read back. Not digits, so it never passes for a number."""
+    return "x" + salted_hmac("bookings.purge", phone).hexdigest()[:10]
 
 
 class RegistrationGroup(models.Model):
@@ -84,6 +82,8 @@ class RegistrationGroup(models.Model):
 
     @property
     def masked_contact_phone(self) -> str:
+        if self.contact_phone.startswith("x"):  # purged: phone_pseudonym
+            return str(PURGED)
         return mask_phone(self.contact_phone)
 
     def clean_fields(self, exclude=None):
@@ -185,6 +185,9 @@ class Registration(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    purged_at = models.DateTimeField(
+        _("personal data purged"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -231,6 +234,8 @@ class Registration(models.Model):
 
     @property
     def masked_phone(self) -> str:
+        if self.purged_at:
+            return str(PURGED)
         return mask_phone(self.phone)
 
     @property
@@ -249,6 +254,17 @@ class Registration(models.Model):
             .filter(action="bookings.registration.cancel", user__isnull=False)
             .exists()
         )
+
+    @classmethod
+    def waiting_positions(cls, cohort_id: int) -> dict[int, int]:
+        """Each waiting registration of the cohort (by pk) and its place on the list, in one
+        query: for pages that list several, where `waiting_position` would ask once each."""
+        waiting = (
+            cls.objects.filter(cohort_id=cohort_id, status=cls.Status.WAITLISTED)
+            .order_by(*cls.WAITING_ORDER)
+            .values_list("pk", flat=True)
+        )
+        return {pk: place for place, pk in enumerate(waiting, start=1)}
 
     @property
     def waiting_position(self) -> int | None:

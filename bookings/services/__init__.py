@@ -5,6 +5,7 @@ in the same transaction. The registration services are re-exported here, the nam
 the API and the admin call.
 """
 
+from .privacy import PurgeCount, cohorts_to_purge, purge_personal_data
 from .registrations import (
     AlreadyRegistered,
     Applicant,
@@ -45,7 +46,10 @@ __all__ = [
     "find_registration",
     "lock_cohort",
     "lock_cohorts",
+    "PurgeCount",
+    "cohorts_to_purge",
     "promote_waitlisted",
+    "purge_personal_data",
     "register",
     "reject_registrations",
     "resend_codes",

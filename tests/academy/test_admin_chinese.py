@@ -18,8 +18,10 @@ from django.urls import reverse
 from django.utils import translation
 from wagtail.models import Site, get_page_models
 
+from attendance.models import Certificate
 from bookings.models import Registration
-from core.models import District
+from core.models import District, ImportRecord
+from tests.factories import LecturerPageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,14 +67,17 @@ ALLOWED = {
 
 
 def data_texts(w) -> set[str]:
-    """Texts the fixtures typed, not the interface: usernames, slugs, registration codes, file
-    names, and the identifiers (app.model) the page-types report prints under each type."""
+    """Texts the fixtures typed, not the interface: usernames, slugs, registration codes,
+    certificate serials, file names, and the identifiers (app.model) the page-types report
+    prints under each type."""
     texts = {user.get_username() for user in w.users.values()}
     texts |= set(Site.objects.values_list("hostname", flat=True))
     texts |= set(District.objects.values_list("slug", flat=True))
     texts |= set(Registration.objects.values_list("code", flat=True))
+    texts |= set(Certificate.objects.values_list("serial", flat=True))
     texts |= {w.topic.slug, w.image.file.name.rpartition("/")[2]}
     texts |= {w.document.file.name.rpartition("/")[2]}
+    texts |= set(ImportRecord.objects.values_list("file_name", flat=True))
     texts |= {f"{model._meta.app_label}.{model._meta.model_name}" for model in get_page_models()}
     return texts
 
@@ -264,6 +269,24 @@ ADMIN_PAGES = [
         reverse("wagtailadmin_reports:page_types_usage"),
     ],
     lambda w: [reverse("wagtailadmin_account")],
+    # 结业审核 and 结业证书 (issue 11).
+    lambda w: [
+        reverse("completion:index"),
+        reverse("completion:cohort", args=[w.cohort.pk]),
+        reverse("completion:issue", args=[w.cohort.pk]),
+        reverse("attendance_certificates:index"),
+    ],
+    # Study visits, evaluations and the figures (issue 11).
+    lambda w: [
+        reverse("study_visits:index"),
+        reverse("study_visits:add"),
+        reverse("study_visits:edit", args=[w.study_visit.pk]),
+        reverse("study_visits:history", args=[w.study_visit.pk]),
+        reverse("evaluations:index"),
+        reverse("study_visits:index") + "?confirmed=no&province=江苏",
+        reverse("evaluations:index") + f"?with_comment=yes&cohort={w.cohort.pk}",
+        reverse("figures:index"),
+    ],
 ]
 
 
@@ -305,6 +328,33 @@ def test_selection_and_result_counts_read_as_staff_say_them(client, world):
     assert any(re.fullmatch(r"共 [1-9]\d* 条结果", text) for text in visible_text(html))
     assert strings["SINGULAR"] == "已选择 1 项"
     assert strings["PLURAL"] == "已选择 %(objects)s 项"
+
+
+def test_page_search_over_a_page_of_results_reads_in_chinese(admin_client, admin_user, site_tree):
+    """More pages than one screen of results: the count and the range above the listing."""
+    for number in range(25):
+        LecturerPageFactory(title=f"讲师{number:02d}")
+
+    html = admin_client.get(reverse("wagtailadmin_pages:search") + "?q=讲师").content.decode()
+
+    shown = " ".join(visible_text(html))
+    assert english(html, {admin_user.get_username()}) == []
+    assert "共有 25 个匹配的页面" in shown
+    assert "第 1–20 项，共 25 项" in shown
+
+
+def column_headers(html: str) -> list[str]:
+    """The text of the name column's header (its sort link's title aside)."""
+    headers = re.findall(r"<th\b.*?</th>", html, flags=re.S)
+    return [re.sub(r"<[^>]+>|\s", "", th) for th in headers if "ordering=name" in th]
+
+
+def test_name_columns_say_name_for_people_and_for_groups_as_chinese_does(admin_client):
+    users = admin_client.get(reverse("wagtailusers_users:index")).content.decode()
+    groups = admin_client.get(reverse("wagtailusers_groups:index")).content.decode()
+
+    assert column_headers(users) == ["姓名"]
+    assert column_headers(groups) == ["名称"]
 
 
 def test_admin_loads_no_image_from_another_host(client, world):

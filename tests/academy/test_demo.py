@@ -1,15 +1,20 @@
 """The demo data `make run` loads: a whole academy, consistent with the platform's own rules."""
 
 import random
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from PIL import Image, ImageDraw
 from wagtail.models import Page
 
 from academy.demo import media
 from academy.models import HomePage
+from attendance.figures import headline
+from attendance.models import Attendance, AttendanceRule, Evaluation, StudyVisit
 from bases.models import TrainingBasePage
 from bookings.models import Cohort, ProgrammePage, Registration, Session
 from bookings.services.timetable import session_conflicts
@@ -84,6 +89,68 @@ def test_seed_demo_if_empty_adds_nothing_the_second_time(seeded):
 
     assert (Page.objects.count(), Session.objects.count(), Registration.objects.count()) == counts
     assert HomePage.objects.count() == 1
+
+
+def test_seed_demo_visitors_come_to_about_8100(seeded, client):
+    figures = headline()
+
+    assert 8100 <= figures["visitors"] <= 8200
+    assert figures["trainees"] > 1000
+    assert figures["visitors"] == figures["trainees"] + figures["delegation_visitors"]
+    assert set(Attendance.objects.values_list("status", flat=True)) == set(Attendance.Status)
+    assert StudyVisit.objects.exclude(province="山东省").exists()
+    assert StudyVisit.objects.filter(actual_headcount__isnull=True).exists()  # still to come
+    assert f'<span class="figures__number">{figures["visitors"]}</span>' in (
+        client.get("/").content.decode()
+    )
+
+
+def test_seed_demo_evaluations_are_of_attended_sessions(seeded):
+    attended = Attendance.objects.filter(
+        session=OuterRef("session"),
+        registration=OuterRef("registration"),
+        status__in=Attendance.ATTENDED,
+    )
+
+    assert Evaluation.objects.count() > 1000
+    assert not Evaluation.objects.exclude(Exists(attended)).exists()
+
+
+def test_seed_demo_opens_a_running_cohorts_session_for_check_in_today(seeded):
+    now = timezone.now()
+    today = timezone.localdate(now)
+    soon = Session.objects.scheduled().filter(
+        starts_at__gte=now - timedelta(minutes=30), starts_at__lte=now + timedelta(hours=1)
+    )
+    running = [
+        session
+        for session in soon.select_related("cohort__programme")
+        if session.cohort.has_begun
+        and not session.cohort.is_finished
+        and timezone.localdate(session.starts_at) == today
+    ]
+
+    assert running
+    session = running[0]
+    rule = AttendanceRule.for_programme(session.cohort.programme)
+    opens = session.starts_at - timedelta(minutes=rule.opens_minutes_before)
+    closes = session.starts_at + timedelta(minutes=rule.closes_minutes_after)
+    assert opens <= now <= closes
+    assert session.cohort.registrations.filter(status=Registration.Status.CONFIRMED).count() >= 20
+    assert not session.attendances.exists()
+
+
+def test_demo_users_get_a_lecturer_and_a_base_with_something_to_do(seeded):
+    call_command("demo_users", verbosity=0)
+
+    lecturer = LecturerPage.objects.get(user__username="jiangshi")
+    base = TrainingBasePage.objects.get(contact_user__username="jidi")
+    assert Evaluation.objects.for_lecturer_user(lecturer.user).exists()
+    assert base.study_visits.filter(
+        confirmed_at__isnull=True, visited_on__lte=timezone.localdate()
+    ).exists()
+    # Published as a revision: an editor's next edit keeps the link.
+    assert lecturer.get_latest_revision_as_object().user == lecturer.user
 
 
 def test_search_finds_demo_courses_by_chinese_title_first(seeded, client):

@@ -30,8 +30,10 @@ def test_demo_users_get_one_role_each_and_print_their_logins(client):
         "pingwei": ["评委"],
         "jiangshi": ["讲师"],
         "jidi": ["基地联系人"],
+        **{f"judge{number:02d}": ["评委"] for number in range(1, 16)},
     }
     assert "用户名：jiaowu" in output
+    assert "大赛评委：用户名 judge01…judge15，密码：academy-demo" in output
     assert "密码：academy-demo" in output
     assert client.login(username="jiaowu", password="academy-demo")
 
@@ -46,7 +48,7 @@ def test_demo_users_keep_a_changed_password_and_say_so():
 
     assert User.objects.get(username="bianji").check_password("something-else")
     assert "用户名：bianji      密码：（已被修改，不是演示密码）" in output
-    assert User.objects.count() == 6
+    assert User.objects.count() == 6 + 15
 
 
 def test_demo_users_refused_with_production_settings(settings):

@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -19,8 +20,9 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# One of them for the next cohorts (academy.selectors.next_cohorts).
-HOME_PAGE_QUERIES = 12
+# One of them for the next cohorts (academy.selectors.next_cohorts); four for the figures
+# (attendance.figures.headline: pages, sessions held, trainees, study visits).
+HOME_PAGE_QUERIES = 15
 NEWS_INDEX_QUERIES = 10
 NEWS_PAGE_QUERIES = 10
 STANDARD_PAGE_QUERIES = 8
@@ -115,7 +117,16 @@ def test_home_page_figures_count_live_pages(client, site_tree):
     response = client.get("/")
 
     assert response.status_code == 200
-    assert response.context["figures"] == {"courses": 1, "lecturers": 2, "bases": 1}
+    assert response.context["figures"] == {
+        "courses": 1,
+        "lecturers": 2,
+        "bases": 1,
+        "sessions_held": 0,
+        "study_hours": Decimal("0.0"),
+        "trainees": 0,
+        "delegation_visitors": 0,
+        "visitors": 0,
+    }
 
 
 def test_home_page_features_six_live_featured_courses(client, site_tree):

@@ -18,6 +18,7 @@ permission, and change nothing.
 
 import datetime
 from collections import Counter
+from decimal import Decimal
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -32,7 +33,9 @@ from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 from wagtail.admin.models import EditingSession
 from wagtail.admin.views.bulk_action.registry import bulk_action_registry
+from wagtail.admin.viewsets import viewsets
 from wagtail.admin.viewsets.base import ViewSet
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images.views.serve import generate_image_url
 from wagtail.models import (
@@ -44,15 +47,29 @@ from wagtail.models import (
     Workflow,
 )
 from wagtail.snippets.models import get_snippet_models
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from academy.settings.base import tasks_backend
-from attendance.models import Attendance
+from attendance.models import Attendance, Certificate, Evaluation, StudyVisit
 from attendance.selfcheckin import session_code
 from attendance.services import mark
 from bookings.admin.notices import notice_tasks
 from bookings.models import Cohort, Registration, Session
 from bookings.services import GroupContact, register
-from core.models import District, Organisation, Topic
+from competitions import services as competition_services
+from competitions.models import (
+    Assignment,
+    Award,
+    Category,
+    JudgeProfile,
+    Objection,
+    Project,
+    ResultPublication,
+    Round,
+    Score,
+)
+from core.models import District, ImportRecord, Organisation, Topic
+from tests.attendance.visits_factories import attend, rate, study_visit
 from tests.bookings.factories import (
     ApplicantFactory,
     CohortFactory,
@@ -61,6 +78,13 @@ from tests.bookings.factories import (
     SessionFactory,
     mobile,
     register_trainees,
+)
+from tests.competitions.factories import (
+    CompetitionIndexPageFactory,
+    CompetitionPageFactory,
+    JudgeFactory,
+    ProjectFactory,
+    RoundFactory,
 )
 from tests.factories import (
     CoursePageFactory,
@@ -102,6 +126,8 @@ GROUPS = {
 ROLES = ("anonymous", "superuser", *GROUPS)
 STAFF = tuple(GROUPS)
 LATER = ("judge", "lecturer", "base_contact")
+# Judges score on the site's own pages (issue 12): the admin sends them to its login page.
+NO_ADMIN = {"judge": LOGIN}
 
 
 def everyone(outcome: str, **special: str) -> dict[str, str]:
@@ -116,18 +142,42 @@ def admin(*allowed: str, **special: str) -> dict[str, str]:
     assert not unknown, f"no such role: {unknown}"
     row = {"anonymous": LOGIN, "superuser": OK}
     row.update({role: OK if role in allowed else DENIED for role in GROUPS})
+    row.update(NO_ADMIN)
     row.update(special)
     return row
 
 
 def staff(outcome: str = OK, **special: str) -> dict[str, str]:
-    """Any user with admin access gets `outcome`; anonymous visitors the login page."""
+    """Any user with admin access gets `outcome`; anonymous visitors (and judges, who have no
+    admin access) the login page."""
+    special = NO_ADMIN | special
     return {"anonymous": LOGIN, **{role: special.get(role, outcome) for role in ROLES[1:]}}
 
 
 PAGE_EDITORS = ("administrator", "editor")
 TRAINING = ("administrator", "registrar")
+COMPETITIONS = ("administrator", "registrar")
 PAGE_EDITORS_REDIRECTED = dict.fromkeys(PAGE_EDITORS, REDIRECT)
+
+
+def competition_rows(model: str, *, extra=(), refused=(), inspect=False) -> dict:
+    """The admin screens of a competitions model: for its staff (学院管理员, 教务); `refused`
+    views (add, delete, edit: what only the services do) answer everybody with a refusal;
+    `extra` names the model's own views, for its staff too."""
+    views = ["list", "list_results", "add", "edit", "delete", "usage", "history"]
+    views += ["history_results", *extra, *(["inspect"] if inspect else [])]
+    rows = {}
+    for view in views:
+        row = staff(DENIED) if view in refused else admin(*COMPETITIONS)
+        rows[f"wagtailsnippets_competitions_{model}:{view}"] = row
+    for view in ("choose", "choose_results", "chosen", "chosen_multiple", "create"):
+        refusal = view == "create" and "add" in refused
+        rows[f"wagtailsnippetchoosers_competitions_{model}:{view}"] = (
+            staff(DENIED) if refusal else admin(*COMPETITIONS)
+        )
+    return rows
+
+
 TRAINING_REDIRECTED = dict.fromkeys(TRAINING, REDIRECT)
 
 
@@ -157,13 +207,15 @@ EXPECTED = {
     "calendar:registration": everyone(OK),
     # The scanner's API (attendance.take_attendance): check-ins take a POST only; the roster
     # is for the staff who take attendance. Without credentials 401, without the right 403.
+    # (An API answers a judge, who has no admin access, 403 as any other role without the right.)
     "checkin-list": admin(
         superuser=NOT_ALLOWED,
         administrator=NOT_ALLOWED,
         registrar=NOT_ALLOWED,
         anonymous=UNAUTHORIZED,
+        judge=DENIED,
     ),
-    "session-attendance": admin(*TRAINING, anonymous=UNAUTHORIZED),
+    "session-attendance": admin(*TRAINING, anonymous=UNAUTHORIZED, judge=DENIED),
     "api-schema": everyone(OK),
     "api-docs": everyone(OK),
     "wagtailadmin_home": staff(),
@@ -214,6 +266,15 @@ EXPECTED = {
             "wagtailimages.image.add_tags": staff(),
             "wagtailimages.image.add_to_collection": staff(),
             "wagtailimages.image.delete": staff(),
+            "competitions.project.delete": staff(DENIED),
+            "competitions.round.delete": admin(*COMPETITIONS),
+            "competitions.assignment.delete": staff(DENIED),
+            "competitions.score.delete": staff(DENIED),
+            "competitions.award.delete": admin(*COMPETITIONS),
+            "competitions.resultpublication.delete": admin(*COMPETITIONS),
+            "competitions.objection.delete": staff(DENIED),
+            "competitions.judgeprofile.delete": admin(*COMPETITIONS),
+            "competitions.category.delete": admin(*COMPETITIONS),
         }
     ),
     "wagtailadmin_pages:add": admin(*PAGE_EDITORS),
@@ -498,6 +559,31 @@ EXPECTED = {
     "wagtailsnippetchoosers_core_topic:chosen": admin(*PAGE_EDITORS),
     "wagtailsnippetchoosers_core_topic:chosen_multiple": admin(*PAGE_EDITORS),
     "wagtailsnippetchoosers_core_topic:create": admin(*PAGE_EDITORS),
+    **competition_rows("project", extra=["review"], refused=["add", "delete"], inspect=True),
+    "wagtailsnippets_competitions_project:list": Variants(
+        {
+            "": admin(*COMPETITIONS),
+            "csv": admin(*COMPETITIONS),
+            "xlsx": admin(*COMPETITIONS),
+        }
+    ),
+    **competition_rows("round", extra=["auto_assign"]),
+    **competition_rows("assignment", extra=["reassign"], refused=["delete"]),
+    # A score's page (inspect) shows its values and times; Wagtail's usage and history views
+    # ask for "change", which nobody holds: scores change only through the services.
+    **competition_rows(
+        "score",
+        extra=["reopen"],
+        refused=["add", "edit", "delete", "usage", "history", "history_results"],
+        inspect=True,
+    ),
+    **competition_rows("award"),
+    **competition_rows("resultpublication"),
+    **competition_rows("objection", refused=["add", "delete"], inspect=True),
+    **competition_rows("judgeprofile"),
+    **competition_rows("category"),
+    # An organisation's private page, by the unguessable token in its link: whoever holds it.
+    "competitions:project": everyone(OK),
     "wagtailsites:*": admin(),
     "wagtailusers_users:*": admin(),
     "wagtailusers_groups:*": admin(),
@@ -515,7 +601,8 @@ EXPECTED = {
     "wagtailimages_chooser:create": admin(*PAGE_EDITORS),
     "wagtailimages_chooser:select_format": admin(*PAGE_EDITORS),
     "wagtailadmin_sprite": everyone(OK),
-    "wagtailadmin_login": everyone(REDIRECT, anonymous=OK),
+    # A judge, signed in but without admin access, is asked to sign in as someone who has it.
+    "wagtailadmin_login": everyone(REDIRECT, anonymous=OK, judge=OK),
     "wagtailadmin_password_reset": everyone(OK),
     "wagtailadmin_password_reset_done": everyone(OK),
     "wagtailadmin_password_reset_confirm": everyone(OK),
@@ -530,10 +617,20 @@ EXPECTED = {
     # The privacy notice every consent line links to: public, read-only.
     "privacy": everyone(OK),
     "bookings:lookup": everyone(OK),
+    # The site's own login (judges); a signed-in user is sent on. Logging out takes a POST.
+    "login": everyone(REDIRECT, anonymous=OK),
+    "logout": everyone(NOT_ALLOWED),
     # A lost code is sent by POST only (to anyone, rate-limited); the group's page is public to
     # whoever holds its private link, as a trainee's is.
     "bookings:resend_code": everyone(NOT_ALLOWED),
     "bookings:group": everyone(OK),
+    # Spreadsheet imports and exports (core.imports), asked for the registrations' kind: who
+    # may add registrations imports them and reads their uploads; who may view them exports.
+    "core_imports:upload": admin(*TRAINING),
+    "core_imports:template": admin(*TRAINING),
+    "core_imports:export": admin(*TRAINING),
+    "core_imports:record": admin(*TRAINING),
+    "core_imports:file": admin(*TRAINING),
     "bookings:registration": everyone(OK),
     "bookings:cancel": everyone(NOT_ALLOWED),
     "bookings:reset_calendar": everyone(NOT_ALLOWED),
@@ -543,6 +640,77 @@ EXPECTED = {
     "attendance_scanner:scan": admin(*TRAINING),
     "attendance_scanner:screen": admin(*TRAINING),
     "attendance_scanner:screen_code": admin(*TRAINING),
+    # -- Study hours, completion and certificates (issue 11) --------------------------------------
+    # The verification page a certificate's QR code opens is public; the PDF is downloaded by
+    # whoever holds the registration's private link, as the private page is read.
+    "certificates:verify": everyone(OK),
+    "certificates:download": everyone(OK),
+    # 结业审核, the certificates and the ledger: 教务 and 学院管理员 (view_attendance,
+    # view_certificate, issue_certificate), as registrations are theirs.
+    "completion:index": admin(*TRAINING),
+    "completion:index_results": admin(*TRAINING),
+    "completion:cohort": admin(*TRAINING),
+    "completion:issue": admin(*TRAINING),
+    "completion:certificates_pdf": admin(*TRAINING),
+    "attendance_certificates:index": Variants(
+        {"": admin(*TRAINING), "csv": admin(*TRAINING), "xlsx": admin(*TRAINING)}
+    ),
+    "attendance_certificates:index_results": admin(*TRAINING),
+    "attendance_certificates:inspect": admin(*TRAINING),
+    "attendance_certificates:revoke": admin(*TRAINING),
+    "study_hours:index": Variants(
+        {"": admin(*TRAINING), "csv": admin(*TRAINING), "xlsx": admin(*TRAINING)}
+    ),
+    "study_hours:index_results": admin(*TRAINING),
+    # Evaluations, study visits and the figures (issue 11). The public figures; a trainee's rating
+    # form by their private token (the fixture's trainee was marked present at the session); the
+    # admin's listings: every evaluation for staff, a lecturer's own sessions' for a
+    # lecturer; study visits for staff, those to their bases for a base contact, who alone
+    # confirms a visit to their base.
+    "figures": everyone(OK),
+    "evaluation:rate": everyone(OK),
+    "evaluations:index": Variants(
+        {
+            "": admin(*TRAINING, "lecturer"),
+            "csv": admin(*TRAINING, "lecturer"),
+            "xlsx": admin(*TRAINING, "lecturer"),
+        }
+    ),
+    "evaluations:index_results": admin(*TRAINING, "lecturer"),
+    "study_visits:index": Variants(
+        {
+            "": admin(*TRAINING, "base_contact"),
+            "csv": admin(*TRAINING, "base_contact"),
+            "xlsx": admin(*TRAINING, "base_contact"),
+        }
+    ),
+    "study_visits:index_results": admin(*TRAINING, "base_contact"),
+    "study_visits:add": admin(*TRAINING),
+    "study_visits:edit": admin(*TRAINING),
+    "study_visits:delete": admin(*TRAINING),
+    "study_visits:history": admin(*TRAINING),
+    "study_visits:history_results": admin(*TRAINING),
+    "study_visits:usage": admin(*TRAINING),
+    "study_visits:confirm": admin("base_contact", superuser=DENIED),
+    "figures:index": admin(*TRAINING),
+    # Competitions' judging (issue 12): a judge's pages ask for the site's login; an assignment
+    # that is not the user's own (the fixture's is another judge's) is not found, whoever asks.
+    "competitions:judging": everyone(OK, anonymous=REDIRECT),
+    "competitions:judging_score": everyone(NOT_FOUND, anonymous=REDIRECT),
+    "competitions:judging_conflict": everyone(NOT_FOUND, anonymous=REDIRECT),
+    "competitions:judging_round": everyone(NOT_FOUND, anonymous=REDIRECT),
+    # The live roadshow's big screen and published results are public.
+    "competitions:live": everyone(OK),
+    "competitions:live_data": everyone(OK),
+    "competitions:results": everyone(OK),
+    # A round's results, exports and ranking API: staff who may see judges' scores.
+    "competitions_results:round": admin(*TRAINING, judge=LOGIN),
+    "competitions_results:ranking_xlsx": admin(*TRAINING, judge=LOGIN),
+    "competitions_results:score_sheets_xlsx": admin(*TRAINING, judge=LOGIN),
+    "competitions_results:funding_xlsx": admin(*TRAINING, judge=LOGIN),
+    "round-ranking": everyone(
+        DENIED, anonymous=UNAUTHORIZED, superuser=OK, administrator=OK, registrar=OK
+    ),
     "wagtail_serve": Variants(
         {
             "home": everyone(OK),
@@ -558,6 +726,8 @@ EXPECTED = {
             "news": everyone(OK),
             "programme_index": everyone(OK),
             "programme": everyone(OK),
+            "competition_index": everyone(OK),
+            "competition": everyone(OK),
         }
     ),
 }
@@ -613,18 +783,55 @@ def world(site_tree, settings):
     programme = ProgrammePageFactory(parent=programmes)
     cohort = CohortFactory(programme=programme)
     [registration] = register_trainees(cohort, 1)
+    certificate = Certificate.objects.create(
+        registration=registration,
+        serial="YTDJ-2026-000001",
+        name=registration.name,
+        programme_title=programme.title,
+        cohort_title=cohort.title,
+        starts_on=cohort.starts_on,
+        ends_on=cohort.ends_on,
+        hours=Decimal("8.0"),
+        issued_at=timezone.now(),
+    )
     [member] = register(
         cohort.pk,
         applicants=[ApplicantFactory()],
         group=GroupContact(unit="芝罘区党工委", contact_name="王老师", contact_phone=mobile(900)),
     )
+    # The base contact's base, which the fixture's study visit went to.
+    base = TrainingBasePageFactory(parent=tree.bases, contact_user=users["base_contact"])
     course = CoursePageFactory(parent=tree.courses)
     draft = CoursePageFactory(parent=tree.courses, live=False)
     course.save_revision(user=superuser)
     workflow_state = course.get_workflow().start(course, superuser)
+    competitions = CompetitionIndexPageFactory()
+    competition = CompetitionPageFactory(parent=competitions)
+    round_ = RoundFactory(competition=competition)
+    project = ProjectFactory(competition=competition)
+    panel_judge = JudgeFactory(username="panel-judge")
+    assignment = competition_services.assign(
+        round_, project=project, judge=panel_judge, by=superuser
+    )
+    score = competition_services.save_draft(assignment, values={}, by=panel_judge)
+    award = competition_services.set_award(project, amount=Decimal(1000), by=superuser)
+    publication = competition_services.publish_results(
+        competition,
+        title="评审结果公示",
+        notice_starts_at=timezone.now(),
+        notice_ends_at=timezone.now() + datetime.timedelta(days=5),
+        by=superuser,
+    )
+    objection = competition_services.lodge_objection(
+        publication, name="张三", phone=mobile(950), text="异议。"
+    )
     image, document = ImageFactory(), DocumentFactory()
-    private = Collection.get_first_root_node().add_child(name="内部资料")
     session = SessionFactory(cohort=cohort)
+    # An evaluation of another session, which the group's member attended, for the listings.
+    rated = SessionFactory(cohort=cohort, title="已评课次")
+    attend(member, rated)
+    rate(member, rated, comment="很好")
+    private = Collection.get_first_root_node().add_child(name="内部资料")
     image_type = ContentType.objects.get_for_model(image)
     page_type = ContentType.objects.get_for_model(course)
     return SimpleNamespace(
@@ -639,12 +846,23 @@ def world(site_tree, settings):
             "lecturer_index": tree.lecturers,
             "lecturer": LecturerPageFactory(parent=tree.lecturers),
             "base_index": tree.bases,
-            "base": TrainingBasePageFactory(parent=tree.bases),
+            "base": base,
             "news_index": tree.news,
             "news": NewsPageFactory(parent=tree.news),
             "programme_index": programmes,
             "programme": programme,
+            "competition_index": competitions,
+            "competition": competition,
         },
+        project=project,
+        round=round_,
+        assignment=assignment,
+        score=score,
+        award=award,
+        publication=publication,
+        objection=objection,
+        judge_profile=panel_judge.judge_profile,
+        category=project.category,
         course=course,
         workflow=Workflow.objects.get(name="课程发布审核"),
         workflow_state=workflow_state,
@@ -658,7 +876,9 @@ def world(site_tree, settings):
             starts_at=timezone.now(),
             ends_at=timezone.now() + datetime.timedelta(hours=2),
         ),
+        study_visit=study_visit(bases=[base]),
         registration=registration,
+        certificate=certificate,
         registration_group=member.group,
         notice=notice_tasks().order_by("enqueued_at").first(),
         organisation=OrganisationFactory(),
@@ -682,10 +902,54 @@ def world(site_tree, settings):
             last_seen_at=timezone.now(),
         ),
         redirect=Redirect.objects.create(old_path="/old-page", redirect_link="/"),
+        import_record=ImportRecord.objects.create(
+            kind="registrations",
+            file=ContentFile(b"name,phone\n", name="upload.csv"),
+            file_name="upload.csv",
+            user=superuser,
+            status=ImportRecord.Status.FAILED,
+        ),
         site=Site.objects.get(is_default_site=True),
         user=UserFactory(username="somebody"),
         group=Group.objects.get(name="Editors"),
+        judging=judging_world(),
     )
+
+
+def judging_world() -> SimpleNamespace:
+    """A live round with another judge's assignment, and a closed round's published results."""
+    round_ = RoundFactory(is_live=True)
+    project = ProjectFactory(competition=round_.competition)
+    assignment = competition_services.assign(round_, project=project, judge=JudgeFactory(), by=None)
+    closed = RoundFactory(competition=round_.competition)
+    Round.objects.filter(pk=closed.pk).update(status=Round.Status.CLOSED)
+    closed.refresh_from_db()
+    now = timezone.now()
+    publication = competition_services.publish_results(
+        round_.competition,
+        round_=closed,
+        title="初审结果公示",
+        notice_starts_at=now - datetime.timedelta(days=1),
+        notice_ends_at=now + datetime.timedelta(days=6),
+        by=None,
+    )
+    return SimpleNamespace(round=round_, assignment=assignment, publication=publication)
+
+
+# Competitions' judging URLs, by name: the object each URL names.
+JUDGING_ARGUMENTS = {
+    "competitions:judging_score": lambda w: {"pk": w.judging.assignment.pk},
+    "competitions:judging_conflict": lambda w: {"pk": w.judging.assignment.pk},
+    "competitions:judging_round": lambda w: {"round_id": w.judging.round.pk},
+    "competitions:live": lambda w: {"round_id": w.judging.round.pk},
+    "competitions:live_data": lambda w: {"round_id": w.judging.round.pk},
+    "competitions:results": lambda w: {"pk": w.judging.publication.pk},
+    "competitions_results:round": lambda w: {"pk": w.judging.round.pk},
+    "competitions_results:ranking_xlsx": lambda w: {"pk": w.judging.round.pk},
+    "competitions_results:score_sheets_xlsx": lambda w: {"pk": w.judging.round.pk},
+    "competitions_results:funding_xlsx": lambda w: {"pk": w.judging.round.competition_id},
+    "round-ranking": lambda w: {"pk": w.judging.round.pk},
+}
 
 
 # The object a URL's `pk` names, by the URL's namespace (or name).
@@ -697,9 +961,20 @@ SNIPPETS = {
     "core_organisation": "organisation",
     "core_district": "district",
     "core_topic": "topic",
+    "competitions_project": "project",
+    "competitions_round": "round",
+    "competitions_assignment": "assignment",
+    "competitions_score": "score",
+    "competitions_award": "award",
+    "competitions_resultpublication": "publication",
+    "competitions_objection": "objection",
+    "competitions_judgeprofile": "judge_profile",
+    "competitions_category": "category",
 }
 PKS = {
     "notices": "notice",
+    "attendance_certificates": "certificate",
+    "study_visits": "study_visit",
     "wagtailadmin_collections": "collection",
     "wagtailadmin_workflows": "workflow",
     "wagtailsites": "site",
@@ -709,6 +984,7 @@ PKS = {
     "cohort-detail": "cohort",
     "cohort-registrations": "cohort",
     "session-attendance": "session",
+    "core_imports": "import_record",
     "wagtailadmin_pages": "course",
     "wagtailadmin_api:pages": "course",
     "wagtailadmin_api:documents": "document",
@@ -773,6 +1049,8 @@ def arguments(key: str, names: list[str], w) -> dict:
         "object_id": str(course.pk),
         "cohort_id": w.cohort.pk,
         "uid": w.session.uid,
+        "kind": "registrations",
+        "fmt": "xlsx",
     }
     values.update(
         {
@@ -783,11 +1061,15 @@ def arguments(key: str, names: list[str], w) -> dict:
             "bookings:group": {"token": w.registration_group.token},
             "bookings:cancel": {"token": w.registration.token},
             "bookings:reset_calendar": {"token": w.registration.token},
+            "competitions:project": {"token": w.project.token},
             "registration-detail": {"token": w.registration.token},
             "registration-cancel": {"token": w.registration.token},
             "attendance:self_check_in": {"code": session_code(w.open_session)},
             "attendance_scanner:screen": {"session_id": w.session.pk},
             "attendance_scanner:screen_code": {"session_id": w.session.pk},
+            "certificates:verify": {"serial": w.certificate.serial},
+            "certificates:download": {"token": w.registration.token},
+            "evaluation:rate": {"token": w.registration.token, "session_id": w.session.pk},
             "wagtailadmin_workflows:add_task": {
                 "app_label": "wagtailcore",
                 "model_name": "groupapprovaltask",
@@ -805,7 +1087,9 @@ def arguments(key: str, names: list[str], w) -> dict:
             "wagtailadmin_api:pages:action": {"action_name": "copy"},
         }.get(key, {})
     )
-    if "pk" in names:
+    if key in JUDGING_ARGUMENTS:
+        values.update(JUDGING_ARGUMENTS[key](w))
+    elif "pk" in names:
         values["pk"] = primary_key(key, w)
     return {name: values[name] for name in names}
 
@@ -813,7 +1097,15 @@ def arguments(key: str, names: list[str], w) -> dict:
 EXPORTS = {
     "wagtailsnippets_attendance_attendance:list",
     "wagtailsnippets_bookings_registration:list",
+    "wagtailsnippets_competitions_project:list",
     "wagtailsnippets_core_organisation:list",
+}
+# Exports of listings that are not snippets (asked for as CSV and Excel all the same).
+ADMIN_EXPORTS = {
+    "attendance_certificates:index",
+    "study_hours:index",
+    "evaluations:index",
+    "study_visits:index",
 }
 UNNAMED = {"admin/test404/": "/admin/test404/", "admin/^.*/$": "/admin/no-such-screen/"}
 
@@ -855,6 +1147,20 @@ BULK_OBJECTS = {
     "wagtaildocs.document": "document",
     "wagtailimages.image": "image",
     "wagtailcore.page": "course",
+    **{
+        f"competitions.{model}": name
+        for model, name in (
+            ("project", "project"),
+            ("round", "round"),
+            ("assignment", "assignment"),
+            ("score", "score"),
+            ("award", "award"),
+            ("resultpublication", "publication"),
+            ("objection", "objection"),
+            ("judgeprofile", "judge_profile"),
+            ("category", "category"),
+        )
+    },
 }
 
 
@@ -880,7 +1186,7 @@ def concrete_urls(key: str, pattern, w) -> dict[str, str]:
     with translation.override("zh-hans"):
         url = reverse(name, kwargs=arguments(name, parameters(pattern), w))
     url += query(name, w)
-    if key in EXPORTS:
+    if key in EXPORTS | ADMIN_EXPORTS:
         return {"": url, "csv": f"{url}?export=csv", "xlsx": f"{url}?export=xlsx"}
     return {"": url}
 
@@ -961,8 +1267,28 @@ def exportable_listings() -> set[str]:
     }
 
 
+def model_exportable_listings() -> set[str]:
+    """The exporting listings of the ModelViewSets registered, alone or in a group; snippets'
+    are in `exportable_listings`."""
+    get_resolver().url_patterns  # noqa: B018 - the admin's URLs register the viewsets
+    registered = [
+        viewset
+        for entry in viewsets.viewsets
+        for viewset in getattr(entry, "registerables", [entry])
+    ]
+    return {
+        viewset.get_url_name("index")
+        for viewset in registered
+        if isinstance(viewset, ModelViewSet)
+        and not isinstance(viewset, SnippetViewSet)
+        and viewset.list_export not in (ViewSet.UNDEFINED, [], ())
+    }
+
+
 def test_every_export_is_asked_for_as_csv_and_excel():
     assert exportable_listings() == EXPORTS
+    # The study-hours ledger is a report view of its own, not a ModelViewSet's listing.
+    assert model_exportable_listings() == ADMIN_EXPORTS - {"study_hours:index"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -1003,16 +1329,63 @@ STATE_CHANGING_VIEWS = {
     "register",
     "reveal_phone",
     "roster",
+    "issue",
+    "revoke",
+    "confirm",
+    "review",
+    "auto_assign",
+    "reassign",
+    "reopen",
 }
-OUR_NAMESPACES = ("wagtailsnippets_", "wagtailsnippetchoosers_", "notices:")
+OUR_NAMESPACES = (
+    "wagtailsnippets_",
+    "wagtailsnippetchoosers_",
+    "notices:",
+    "completion:",
+    "attendance_certificates:",
+    "study_visits:",
+)
 OUR_BULK_MODELS = (
     "attendance.",
     "bookings.",
+    "competitions.",
     "core.district",
     "core.organisation",
     "core.topic",
     "django_tasks",
 )
+
+
+def competition_posts() -> dict:
+    """Who may POST to the competitions' admin views: their staff, but where only the services
+    write (a project's add and delete, a score's add, edit and delete…), nobody."""
+    models = {
+        # model: (its own state-changing views, those nobody may use)
+        "project": (("edit", "review"), ("add", "delete")),
+        "round": (("add", "edit", "delete", "auto_assign"), ()),
+        "assignment": (("add", "edit", "reassign"), ("delete",)),
+        "score": (("reopen",), ("add", "edit", "delete")),
+        "award": (("add", "edit", "delete"), ()),
+        "resultpublication": (("add", "edit", "delete"), ()),
+        "objection": (("edit",), ("add", "delete")),
+        "judgeprofile": (("add", "edit", "delete"), ()),
+        "category": (("add", "edit", "delete"), ()),
+    }
+    posts = {}
+    for model, (views, refused) in models.items():
+        for view in (*views, *refused):
+            posts[f"wagtailsnippets_competitions_{model}:{view}"] = (
+                NOBODY if view in refused else COMPETITIONS
+            )
+        posts[f"wagtailsnippetchoosers_competitions_{model}:create"] = (
+            NOBODY if "add" in refused else COMPETITIONS
+        )
+        posts[f"wagtail_bulk_action[competitions.{model}.delete]"] = (
+            NOBODY if "delete" in refused else COMPETITIONS
+        )
+    return posts
+
+
 POSTS = {
     "wagtailsnippets_bookings_cohort:add": TRAINING,
     "wagtailsnippets_bookings_cohort:edit": TRAINING,
@@ -1036,6 +1409,12 @@ POSTS = {
     "wagtailsnippets_bookings_registration:reveal_phone": TRAINING,
     "wagtailsnippetchoosers_bookings_registration:create": NOBODY,
     "notices:resend": TRAINING,
+    "study_visits:add": TRAINING,
+    "study_visits:edit": TRAINING,
+    "study_visits:delete": TRAINING,
+    # Only the contact person of a base the visit went to, superusers included: see
+    # attendance.services_visits.may_confirm.
+    "study_visits:confirm": ("base_contact",),
     "wagtailsnippets_core_organisation:add": ("administrator",),
     "wagtailsnippets_core_organisation:edit": ("administrator",),
     "wagtailsnippets_core_organisation:delete": ("administrator",),
@@ -1067,6 +1446,9 @@ POSTS = {
     "wagtail_bulk_action[core.organisation.delete]": ("administrator",),
     "wagtail_bulk_action[core.topic.delete]": ("administrator",),
     "wagtail_bulk_action[django_tasks_database.dbtaskresult.resend]": TRAINING,
+    "completion:issue": TRAINING,
+    "attendance_certificates:revoke": TRAINING,
+    **competition_posts(),
 }
 
 
@@ -1101,6 +1483,18 @@ def our_rows():
         District,
         Topic,
         DBTaskResult,
+        Certificate,
+        StudyVisit,
+        Evaluation,
+        Project,
+        Round,
+        Assignment,
+        Score,
+        Award,
+        ResultPublication,
+        Objection,
+        JudgeProfile,
+        Category,
     )
     rows = [list(model.objects.order_by("pk").values_list()) for model in models]
     return [*rows, ModelLogEntry.objects.count()]
@@ -1110,7 +1504,7 @@ def our_rows():
 def test_posts_that_change_our_models_are_refused_without_permission(client, world, role):
     if role != "anonymous":
         client.force_login(world.users[role])
-    refusal = LOGIN if role == "anonymous" else DENIED
+    refusal = LOGIN if role == "anonymous" or role in NO_ADMIN else DENIED
     before = our_rows()
     wrong = []
     for key, _, pattern in url_patterns():

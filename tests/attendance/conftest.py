@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from bookings.models import Registration, Session
+from tests.attendance.results_fixtures import completed_cohort, programmes  # noqa: F401
 from tests.bookings import conftest as booking_fixtures
 from tests.bookings.factories import SessionFactory, register_trainees
 from tests.factories import UserFactory

@@ -210,6 +210,7 @@ def test_register_created(client, cohort):
     assert response.json() == {
         "code": registration.code,
         "status": "confirmed",
+        "waiting_position": None,
         "manage_url": f"http://testserver/bookings/r/{registration.token}/",
     }
     assert registration.phone == PHONE
@@ -223,7 +224,7 @@ def test_register_waitlisted_when_full(client, cohort):
     response = post(client, cohort.pk, body())
 
     assert response.status_code == 201
-    assert response.json()["status"] == "waitlisted"
+    assert (response.json()["status"], response.json()["waiting_position"]) == ("waitlisted", 1)
 
 
 def test_register_pending_when_staff_approve(client, programme):

@@ -5,6 +5,7 @@ import json
 
 import jsonschema
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from bookings.models import Registration
@@ -354,6 +355,17 @@ def test_unknown_api_path_is_a_json_not_found(client, site_tree, path, language,
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"detail": detail, "code": "not_found"}
     assert response["Content-Language"] == language
+
+
+def test_post_to_an_unknown_api_path_is_a_json_not_found_not_a_csrf_page(site_tree):
+    # A token the route refuses ("2¼") once fell through to Wagtail's pages, whose CSRF check
+    # answered the POST with Django's HTML 403 (found by tests/core/test_api_fuzz.py).
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/api/v1/registrations/2%C2%BC/cancel/")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
 
 
 def test_unknown_site_path_is_still_the_html_page(client, site_tree):

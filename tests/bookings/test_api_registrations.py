@@ -70,6 +70,7 @@ def test_registration_shows_status_code_cohort_and_timetable_with_the_phone_mask
         "code": registration.code,
         "status": "confirmed",
         "status_label": "已确认",
+        "waiting_position": None,
         "name": registration.name,
         "phone": "139****1234",
         "unit": "芝罘区向阳街道党工委",

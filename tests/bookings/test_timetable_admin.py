@@ -211,6 +211,18 @@ def test_session_add_form_takes_cohort_from_the_listing(admin_client, cohort):
     assert response.context["form"].initial["cohort"] == cohort.pk
 
 
+def test_session_form_lists_lecturers_as_checkboxes_with_a_filter(admin_client, cohort):
+    LecturerPageFactory(title="王海燕")
+    LecturerPageFactory(title="李建国")
+
+    page = admin_client.get(f"{SESSIONS_URL}add/", {"cohort": cohort.pk}).content.decode()
+
+    assert page.count('type="checkbox" name="lecturers"') == 2
+    assert "data-filterable-checkboxes-filter" in page
+    assert 'placeholder="输入姓名的一部分"' in page
+    assert "js/filterable-checkboxes.js" in page
+
+
 # Sessions: double booking
 
 

@@ -12,13 +12,14 @@ from django.utils import timezone
 
 from bookings.forms import GroupContactForm, LookupForm, RegistrationForm
 from bookings.models import Cohort, Registration
-from bookings.services import cancel_registration, register
+from bookings.services import GroupContact, cancel_registration, register
 from tests.factories import SuperuserFactory
 
 from .factories import (
     ApplicantFactory,
     CohortFactory,
     SessionFactory,
+    mobile,
     register_trainees,
     valid_id_number,
 )
@@ -320,3 +321,37 @@ def test_lookup_page_and_footer_link_the_privacy_notice(client, site_tree):
     page = client.get("/bookings/find/").content.decode()
 
     assert page.count('href="/privacy/"') == 2
+
+
+def test_group_page_shows_each_waiting_members_position(client, programme):
+    cohort = CohortFactory(programme=programme, capacity=1)
+    register_trainees(cohort, 2)  # a seat taken, then the first place on the waiting list
+    group = register(
+        cohort.pk,
+        applicants=[ApplicantFactory(), ApplicantFactory()],
+        source=Registration.Source.GROUP,
+        group=GroupContact(
+            unit="芝罘区向阳街道党工委", contact_name="王老师", contact_phone=mobile(9)
+        ),
+    )
+
+    page = text_of(client.get(group[0].group.get_absolute_url()).content.decode())
+
+    assert "候补第 2 位" in page
+    assert "候补第 3 位" in page
+    assert "候补第 1 位" not in page
+
+
+def test_api_gives_the_waiting_position_on_registering_and_after(client, programme):
+    cohort = CohortFactory(programme=programme, capacity=1)
+    register_trainees(cohort, 1)
+    body = {"name": "李明", "phone": mobile(77), "unit": "芝罘区", "consent": True}
+
+    answer = client.post(
+        f"/api/v1/cohorts/{cohort.pk}/registrations/", body, content_type="application/json"
+    ).json()
+    registration = Registration.objects.get(code=answer["code"])
+    detail = client.get(f"/api/v1/registrations/{registration.token}/").json()
+
+    assert (answer["status"], answer["waiting_position"]) == ("waitlisted", 1)
+    assert detail["waiting_position"] == 1

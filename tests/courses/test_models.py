@@ -18,8 +18,9 @@ pytestmark = pytest.mark.django_db
 
 # Queries for a warm render (site-root paths and renditions cached), whatever the item count.
 COURSE_INDEX_QUERIES = 14
-# One of them for the next sessions, which bookings adds through the section hook.
-COURSE_PAGE_QUERIES = 16
+# Two of them from the section hook: the next sessions (bookings) and the trainees' ratings
+# (attendance).
+COURSE_PAGE_QUERIES = 17
 
 
 def shown(response) -> set[str]:

@@ -13,8 +13,9 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 TRAINER_INDEX_QUERIES = 13
-# One of them for the next sessions, which bookings adds through the section hook.
-TRAINER_PAGE_QUERIES = 14
+# Two of them from the section hook: the next sessions (bookings) and the trainees' ratings
+# (attendance).
+TRAINER_PAGE_QUERIES = 15
 
 
 def shown(response) -> set[str]:

@@ -11,7 +11,8 @@ from academy.demo.seed import DEFAULT_SEED, DemoSeeder, content_counts, has_cont
 class Command(BaseCommand):
     help = (
         "创建演示内容：首页、栏目、百人讲师团、实训基地、名课、单位与社会组织、新闻动态、"
-        "培训班及其班次、课表和报名。"
+        "培训班及其班次、课表和报名，签到、评教和来烟学习交流。"
+        "培训班及其班次、课表和报名，以及公益创投与志愿服务项目大赛。"
         "可重复运行，不会产生重复数据。"
     )
 
@@ -69,6 +70,12 @@ class Command(BaseCommand):
             "sessions": "课表场次",
             "registrations": "报名",
             "registration groups": "团体报名",
+            "attendance": "签到记录",
+            "evaluations": "评教",
+            "study visits": "来烟学习交流团组",
+            "competition projects": "大赛申报项目",
+            "competition scores": "大赛评分",
+            "competition awards": "获奖项目",
         }
         made = "，".join(f"{labels.get(k, k)} {v}" for k, v in created.items() if v) or "无"
         self.stdout.write(self.style.SUCCESS(f"完成，用时 {elapsed:.1f} 秒。本次新建：{made}。"))

@@ -1,4 +1,4 @@
-"""Pieces the training admin screens share."""
+"""Admin views every app's staff screens share."""
 
 from django.urls import reverse
 from wagtail.admin.views.generic.base import BaseOperationView, WagtailAdminTemplateMixin
@@ -10,7 +10,7 @@ class ConfirmActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, BaseO
     confirmation page on GET. `perform_operation` calls a service and says how it went."""
 
     permission_required = "change"
-    template_name = "bookings/admin/confirm_action.html"
+    template_name = "core/admin/confirm_action.html"
     index_url_name = None
     header_icon = ""
     confirmation_message = ""

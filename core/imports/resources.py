@@ -1,0 +1,333 @@
+"""The base of every import kind's resource, and the widgets the kinds share.
+
+An `AcademyResource` is a django-import-export `ModelResource` whose fields carry Chinese column
+names (`column_name`, the headers of templates and exports) and accept the English ones too
+(`aliases()`); whose `natural_key` names the columns that find an existing row (so importing a
+sheet twice updates rather than duplicates); which knows the acting user (`self.user`); and
+whose exports pass every cell through `core.exports.neutralise` and mask `personal_fields`
+unless the user holds `personal_permission`.
+"""
+
+import difflib
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from import_export import resources, widgets
+from import_export.fields import Field
+
+from core.exports import neutralise
+from core.validators import mask_id_number, mask_phone, normalize_digits, normalize_mobile
+
+# What Excel shows (and a CSV then keeps) for a long number in a General cell: 1.38E+10.
+SCIENTIFIC = re.compile(r"^\s*[0-9]+(?:\.[0-9]+)?[eE]\+?[0-9]+\s*$")
+SEPARATORS = re.compile(r"[、,，;；/]+")
+
+
+def suggestion(value: str, known) -> str:
+    """ " Did you mean …?" for a value close to one of `known`, else nothing."""
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.5)
+    return _(" Did you mean “%(name)s”?") % {"name": close[0]} if close else ""
+
+
+class TextWidget(widgets.CharWidget):
+    """Text with runs of spaces made one, the ends stripped."""
+
+    def clean(self, value, row=None, **kwargs):
+        return " ".join(str(value or "").split())
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)
+
+
+class MobileWidget(TextWidget):
+    """A mobile number as people type it (full-width digits, spaces, +86); refuses the
+    1.38E+10 Excel makes of a number in a General cell."""
+
+    def clean(self, value, row=None, **kwargs):
+        value = str(value or "").strip()
+        if SCIENTIFIC.match(value):
+            raise ValueError(
+                _(
+                    "“%(value)s” is a number Excel shortened; format the column as Text and type "
+                    "the 11 digits again."
+                )
+                % {"value": value}
+            )
+        return normalize_mobile(value)
+
+
+class IdNumberWidget(TextWidget):
+    def clean(self, value, row=None, **kwargs):
+        value = str(value or "").strip()
+        if SCIENTIFIC.match(value):
+            raise ValueError(
+                _(
+                    "“%(value)s” is a number Excel shortened; format the column as Text and type "
+                    "the 18 characters again."
+                )
+                % {"value": value}
+            )
+        return normalize_digits(value)
+
+
+class ChoiceWidget(widgets.Widget):
+    """One of a TextChoices, by its label (as exported) or its stored value."""
+
+    def __init__(self, choices, **kwargs):
+        self.choices = choices
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        value = str(value or "").strip()
+        if not value:
+            return ""
+        for stored, label in self.choices.choices:
+            if value in (stored, str(label)):
+                return stored
+        labels = [str(label) for _stored, label in self.choices.choices]
+        raise ValueError(
+            _("“%(value)s” is not one of: %(allowed)s.%(hint)s")
+            % {"value": value, "allowed": "、".join(labels), "hint": suggestion(value, labels)}
+        )
+
+    def render(self, value, obj=None, **kwargs):
+        return str(dict(self.choices.choices).get(value, value or ""))
+
+    def allowed(self) -> list[str]:
+        return [str(label) for _stored, label in self.choices.choices]
+
+
+class BooleanWidget(widgets.Widget):
+    TRUE = ("是", "true", "1", "yes", "y", "对")
+    FALSE = ("否", "false", "0", "no", "n", "")
+
+    def clean(self, value, row=None, **kwargs):
+        value = str(value or "").strip().lower()
+        if value in self.TRUE:
+            return True
+        if value in self.FALSE:
+            return False
+        raise ValueError(_("Write 是 or 否."))
+
+    def render(self, value, obj=None, **kwargs):
+        return "是" if value else "否"
+
+
+class DecimalWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        value = normalize_digits(str(value or ""))
+        if not value:
+            return None
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": value}) from None
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else format(value, "f")
+
+
+class ReferenceWidget(widgets.ForeignKeyWidget):
+    """Another row by its name (or code): read once per import, refused with "did you mean …"
+    when it is not there."""
+
+    def __init__(self, model, field="name", *, queryset=None, label=None, **kwargs):
+        self.queryset = queryset
+        self.label = label
+        super().__init__(model, field=field, **kwargs)
+        self._table = None
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        return self.queryset if self.queryset is not None else self.model._default_manager.all()
+
+    def table(self) -> dict:
+        if self._table is None:
+            self._table = {}
+            for item in self.get_queryset(None, None):
+                self._table.setdefault(self.key(item), item)
+        return self._table
+
+    def key(self, item) -> str:
+        return str(self.label(item) if self.label else getattr(item, self.field))
+
+    def find(self, value: str):
+        value = " ".join(value.split())
+        found = self.table().get(value)
+        if found is None:
+            raise ValueError(
+                _("“%(value)s” was not found.%(hint)s")
+                % {"value": value, "hint": suggestion(value, self.table())}
+            )
+        return found
+
+    def clean(self, value, row=None, **kwargs):
+        value = str(value or "").strip()
+        return self.find(value) if value else None
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else self.key(value)
+
+
+class ReferencesWidget(ReferenceWidget):
+    """Several rows by name, separated by 、 , ， ; or /."""
+
+    def clean(self, value, row=None, **kwargs):
+        names = [name for name in SEPARATORS.split(str(value or "")) if name.strip()]
+        return [self.find(name) for name in names]
+
+    def render(self, value, obj=None, **kwargs):
+        items = value.all() if hasattr(value, "all") else (value or [])
+        return "、".join(self.key(item) for item in items)
+
+
+def column(attribute, column_name, widget=None, **kwargs) -> Field:
+    return Field(
+        attribute=attribute, column_name=column_name, widget=widget or TextWidget(), **kwargs
+    )
+
+
+class ProgressMixin:
+    """Calls `self.progress(1)` after each row, when the management command set it."""
+
+    progress = None
+
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        if self.progress:
+            self.progress(1)
+
+
+class AcademyResource(ProgressMixin, resources.ModelResource):
+    """A kind's resource: Chinese headers, natural keys, the user, safe and masked exports."""
+
+    # Columns (attribute names) that must be in every file of this kind.
+    required = ()
+    # Attribute names masked in exports for a user without `personal_permission`.
+    personal_fields = ()
+    personal_permission = ""
+    # The first part of export file names (报名 in 报名_第3期_20261128.xlsx).
+    filename = "导出"
+    # Model fields full_clean leaves to the service that saves the row.
+    not_validated = ()
+
+    class Meta:
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        skip_html_diff = True
+
+    def __init__(self, *, user=None, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+
+    @classmethod
+    def natural_key(cls) -> list[str]:
+        return list(cls._meta.import_id_fields or ["id"])
+
+    def references(self) -> set[str]:
+        """Attributes read through a ReferenceWidget: the widget found the row in the database,
+        so model validation need not ask again (one query per row and field)."""
+        return {
+            field.attribute
+            for field in self.fields.values()
+            if field.attribute and isinstance(field.widget, ReferenceWidget)
+        }
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        exclude = set(errors) | self.references() | set(self.not_validated)
+        try:
+            instance.full_clean(
+                exclude=exclude, validate_unique=validate_unique, validate_constraints=False
+            )
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def row_exporter(self):
+        """A function of an instance giving its export row: the fields' accessors looked up
+        once, not per cell (django-import-export's `export_resource` finds each field's name
+        and dehydrate method again for every cell)."""
+        getters = []
+        for field in self.get_export_fields():
+            name = self.get_field_name(field)
+            method = getattr(self, f"dehydrate_{name}", None)
+            masked = name in self.personal_fields and not self.can_see_personal_data()
+            mask = mask_id_number if "id_number" in name else mask_phone
+            getters.append((field, method, masked, mask))
+
+        def row(instance):
+            values = []
+            for field, method, masked, mask in getters:
+                value = method(instance) if method else field.export(instance)
+                if masked and value:
+                    value = mask(value)
+                values.append(neutralise(value))
+            return values
+
+        return row
+
+    def key_value(self, name: str, row):
+        """A natural key's value in the row, or None when it is missing or wrong (the row's
+        import then reports the error under its column)."""
+        try:
+            return self.fields[name].clean(row)
+        except (ValueError, KeyError):
+            return None
+
+    def column_names(self) -> dict[str, str]:
+        """attribute → Chinese column name, in the export order."""
+        return {name: field.column_name for name, field in self.fields.items()}
+
+    def aliases(self) -> dict[str, str]:
+        """Every accepted spelling of a header (lower case) → its column name."""
+        aliases = {}
+        for name, field in self.fields.items():
+            model_field = None
+            try:
+                model_field = self._meta.model._meta.get_field(field.attribute or name)
+            except Exception:  # noqa: BLE001 (a computed column has no model field)
+                model_field = None
+            spellings = [field.column_name, name, name.replace("_", " ")]
+            if model_field is not None and hasattr(model_field, "verbose_name"):
+                spellings.append(str(model_field.verbose_name))
+            for spelling in spellings:
+                aliases.setdefault(str(spelling).strip().lower(), field.column_name)
+        return aliases
+
+    def required_columns(self) -> list[str]:
+        names = self.column_names()
+        return [names[name] for name in (*self.natural_key(), *self.required) if name in names]
+
+    def can_see_personal_data(self) -> bool:
+        return bool(
+            self.user and self.personal_permission and self.user.has_perm(self.personal_permission)
+        )
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        name = self.get_field_name(field)
+        if name in self.personal_fields and value and not self.can_see_personal_data():
+            value = mask_id_number(value) if "id_number" in name else mask_phone(value)
+        return neutralise(value)
+
+    @classmethod
+    def export_queryset(cls, params):
+        """What an export lists, from the listing's query parameters."""
+        return cls._meta.model._default_manager.all()
+
+    @classmethod
+    def filename_parts(cls, params) -> list[str]:
+        """What the export file's name says after `filename`, e.g. the cohort's title."""
+        return []
+
+    def template_fields(self) -> list:
+        """The columns of the kind's template: those an import takes."""
+        return [field for field in self.get_export_fields() if not field.readonly]
+
+    def example_row(self) -> dict[str, str]:
+        """attribute → an example value, for the template."""
+        return {}
