@@ -25,11 +25,11 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView, View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from bookings.models import Registration, Session
+from bookings.models import Session
 from bookings.models.cohorts import academy_today
 from bookings.templatetags.calendar_tags import qr_svg
 
-from ..models import Attendance
+from ..selectors import with_check_in_progress
 from ..selfcheckin import (
     SelfCheckInRefused,
     check_in_window,
@@ -161,8 +161,7 @@ def self_check_in_url(request, session: Session, at: datetime.datetime) -> str:
 
 
 def screen_state(request, session: Session) -> dict:
-    """What the screen shows now: the code's QR, or why there is none; when to ask again; and
-    how many have checked in."""
+    """What the screen shows now: the code's QR, or why there is none, and when to ask again."""
     now = timezone.now()
     window = check_in_window(session)
     # Asked again as the step changes, or as the window opens, whichever comes first.
@@ -178,17 +177,16 @@ def screen_state(request, session: Session) -> dict:
         state["url"] = self_check_in_url(request, session, now)
         state["qr"] = qr_svg(state["url"], _("Self check-in QR code"))
     state["refresh_seconds"] = max(1, round(refresh + 0.5))
-    state["checked_in"] = Attendance.objects.filter(
-        session=session, status__in=Attendance.ATTENDED
-    ).count()
-    state["expected"] = Registration.objects.filter(
-        cohort_id=session.cohort_id, status=Registration.Status.CONFIRMED
-    ).count()
     return state
 
 
 def screen_session(session_id: int) -> Session:
-    session = Session.objects.select_related("cohort__programme").filter(pk=session_id).first()
+    """The session with its check-in progress (`checked_in` of `expected`), as the dashboard's."""
+    session = (
+        with_check_in_progress(Session.objects.select_related("cohort__programme"))
+        .filter(pk=session_id)
+        .first()
+    )
     if session is None:
         raise Http404
     return session

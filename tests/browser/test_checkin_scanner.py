@@ -7,46 +7,20 @@ import datetime
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from attendance.models import Attendance
 from attendance.qr import registration_qr_text
-from tests.bookings.factories import (
-    CohortFactory,
-    ProgrammeIndexPageFactory,
-    ProgrammePageFactory,
-    SessionFactory,
-    register_trainees,
-)
 from tests.browser.camera import blank_frame, qr_frame, write_video
-from tests.factories import UserFactory
+from tests.browser.checkin import log_in, session_on_now
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
 def training(site_tree):
-    """A session that began five minutes ago, with two confirmed trainees; a trainee of another
-    cohort; a registrar (教务) to scan."""
-    ProgrammeIndexPageFactory()
-    programme = ProgrammePageFactory(title="社区书记示范培训班")
-    cohort = CohortFactory(programme=programme, title="第1期")
-    start = timezone.now() - datetime.timedelta(minutes=5)
-    session = SessionFactory(
-        cohort=cohort,
-        title="红色物业专题讲座",
-        starts_at=start,
-        ends_at=start + datetime.timedelta(hours=2),
-    )
-    first, second = register_trainees(cohort, 2)
-    (elsewhere,) = register_trainees(CohortFactory(programme=programme, title="第2期"), 1)
-    user = UserFactory(username="jiaowu", password=PASSWORD)
-    user.groups.add(Group.objects.get(name="教务"))
-    return {"session": session, "first": first, "second": second, "elsewhere": elsewhere}
+    return session_on_now()
 
 
 @pytest.fixture
@@ -61,10 +35,7 @@ def scanner(chromium_with_camera, open_page, live_server, tmp_path):
         opened = open_page(browser, permissions=["camera"])
         page = opened.__enter__()
         pages.append(opened)
-        page.goto(live_server.url + "/admin/login/?next=/admin/attendance/scan/")
-        page.locator("input[name=username]").fill("jiaowu")
-        page.locator("input[name=password]").fill(PASSWORD)
-        page.locator("button[type=submit]").click()
+        log_in(page, live_server, "/admin/attendance/scan/")
         expect(page.locator(".scanner__session")).to_contain_text("红色物业专题讲座")
         expect(page.locator("[data-scanner][data-ready=true]")).to_have_count(1)
         if start:

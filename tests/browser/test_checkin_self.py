@@ -5,52 +5,24 @@ registration code and mobile number; an expired code is refused with what to do.
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from attendance.models import Attendance
 from attendance.selfcheckin import STEP_SECONDS, session_code
-from tests.bookings.factories import (
-    CohortFactory,
-    ProgrammeIndexPageFactory,
-    ProgrammePageFactory,
-    SessionFactory,
-    register_trainees,
-)
-from tests.factories import UserFactory
+from tests.browser.checkin import log_in, session_on_now
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
 def training(site_tree):
-    """A session that began five minutes ago, two confirmed trainees, a registrar (教务)."""
-    ProgrammeIndexPageFactory()
-    cohort = CohortFactory(programme=ProgrammePageFactory(title="社区书记示范培训班"))
-    start = timezone.now() - datetime.timedelta(minutes=5)
-    session = SessionFactory(
-        cohort=cohort,
-        title="红色物业专题讲座",
-        starts_at=start,
-        ends_at=start + datetime.timedelta(hours=2),
-    )
-    first, second = register_trainees(cohort, 2)
-    user = UserFactory(username="jiaowu", password=PASSWORD)
-    user.groups.add(Group.objects.get(name="教务"))
-    return {"session": session, "first": first, "second": second}
+    return session_on_now()
 
 
 def open_screen(screen, live_server, session):
     """The session's self check-in screen, as a registrar opens it on the room's computer."""
-    screen.goto(live_server.url + "/admin/login/")
-    screen.locator("input[name=username]").fill("jiaowu")
-    screen.locator("input[name=password]").fill(PASSWORD)
-    screen.locator("button[type=submit]").click()
-    expect(screen).to_have_url(live_server.url + "/admin/")
-    screen.goto(f"{live_server.url}/admin/attendance/screen/{session.pk}/")
+    log_in(screen, live_server, f"/admin/attendance/screen/{session.pk}/")
 
 
 def screen_code_url(open_page, chromium, live_server, session) -> str:
