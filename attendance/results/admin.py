@@ -129,24 +129,31 @@ class CompletionCohortsView(BaseListingView):
         )
 
 
-class CohortCompletionView(WagtailAdminTemplateMixin, TemplateView):
-    """Each confirmed trainee of a cohort against its completion rule."""
+class CohortAdminView(WagtailAdminTemplateMixin, TemplateView):
+    """An admin page about one cohort (`cohort_id`), for users holding `permission`."""
 
-    template_name = "attendance/admin/cohort_completion.html"
+    permission = ""
     header_icon = "success"
 
     def dispatch(self, request, *args, **kwargs):
-        require(request.user, VIEW_LEDGER)
+        require(request.user, self.permission)
         self.cohort = get_object_or_404(
             Cohort.objects.select_related("programme"), pk=kwargs["cohort_id"]
         )
         return super().dispatch(request, *args, **kwargs)
 
-    def get_page_title(self):
-        return _("Completion")
-
     def get_page_subtitle(self):
         return str(self.cohort)
+
+
+class CohortCompletionView(CohortAdminView):
+    """Each confirmed trainee of a cohort against its completion rule."""
+
+    template_name = "attendance/admin/cohort_completion.html"
+    permission = VIEW_LEDGER
+
+    def get_page_title(self):
+        return _("Completion")
 
     def get_breadcrumbs_items(self):
         return [
@@ -206,25 +213,15 @@ class CohortCompletionView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-class IssueCertificatesView(WagtailAdminTemplateMixin, TemplateView):
+class IssueCertificatesView(CohortAdminView):
     """颁发结业证书: a confirmation page naming who will get a certificate; the POST issues
     them all in one transaction (`issue_certificates`)."""
 
     template_name = "attendance/admin/confirm_issue.html"
-    header_icon = "success"
-
-    def dispatch(self, request, *args, **kwargs):
-        require(request.user, ISSUE)
-        self.cohort = get_object_or_404(
-            Cohort.objects.select_related("programme"), pk=kwargs["cohort_id"]
-        )
-        return super().dispatch(request, *args, **kwargs)
+    permission = ISSUE
 
     def get_page_title(self):
         return _("Issue completion certificates")
-
-    def get_page_subtitle(self):
-        return str(self.cohort)
 
     def get_breadcrumbs_items(self):
         return []
