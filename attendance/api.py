@@ -28,12 +28,10 @@ from core.api import (
     check_body_size,
 )
 
-from .models import Attendance
+from .models import TAKE_ATTENDANCE, Attendance
 from .qr import MAX_LENGTH, is_qr_text
 from .selectors import roster, roster_counts
 from .services import CheckInRefused, CheckInResult, check_in
-
-TAKE_ATTENDANCE = "attendance.take_attendance"
 
 # The refusals a scanner shows apart (409), and the one that looks like an unknown code (404).
 CONFLICTS = ("not_in_cohort", "not_confirmed", "session_cancelled", "outside_window")

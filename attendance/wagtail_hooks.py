@@ -14,8 +14,8 @@ from core.snippets import DeleteBulkAction
 from . import visits_hooks  # noqa: F401  (evaluations, study visits, figures)
 from .admin import scanner
 from .admin.dashboard import CheckInProgressPanel
-from .admin.roster import TAKE_ATTENDANCE, AttendanceGroup, AttendancePermissionPolicy, roster_url
-from .models import Attendance
+from .admin.roster import AttendanceGroup, AttendancePermissionPolicy, roster_url
+from .models import TAKE_ATTENDANCE, Attendance
 from .results import hooks as results_hooks  # noqa: F401  (study hours, completion, certificates)
 from .sections import check_in_qr_section
 from .selfcheckin import remember_registration

@@ -38,7 +38,6 @@ from ..models import Attendance
 from ..selectors import roster, roster_counts
 from ..services import AttendanceError, Mark, mark_many
 
-TAKE_ATTENDANCE = "attendance.take_attendance"
 NOT_YET = ""
 
 

@@ -29,6 +29,7 @@ from bookings.models import Session
 from bookings.models.cohorts import academy_today
 from bookings.templatetags.calendar_tags import qr_svg
 
+from ..models import TAKE_ATTENDANCE
 from ..selectors import with_check_in_progress
 from ..selfcheckin import (
     SelfCheckInRefused,
@@ -38,7 +39,6 @@ from ..selfcheckin import (
     step_ends_at,
     time_step,
 )
-from .roster import TAKE_ATTENDANCE
 
 # How long the scanner ignores a code it has just read (milliseconds), so that a code held in
 # front of the camera is sent once.

@@ -1,6 +1,13 @@
 from .certificates import Certificate
-from .checkins import Attendance, AttendanceRule
+from .checkins import TAKE_ATTENDANCE, Attendance, AttendanceRule
 from .evaluations import Evaluation
 from .visits import StudyVisit
 
-__all__ = ["Attendance", "AttendanceRule", "Certificate", "Evaluation", "StudyVisit"]
+__all__ = [
+    "TAKE_ATTENDANCE",
+    "Attendance",
+    "AttendanceRule",
+    "Certificate",
+    "Evaluation",
+    "StudyVisit",
+]

@@ -7,6 +7,9 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The permission (Attendance's Meta) that lets staff and scanner apps take attendance.
+TAKE_ATTENDANCE = "attendance.take_attendance"
+
 
 class AttendanceRule(models.Model):
     """A programme's attendance rules: lateness, what a late arrival earns, what completes it.
