@@ -8,8 +8,8 @@ the template download, the xlsx and csv exports, `manage.py import_data KIND FIL
 and the dashboard's "recent imports" panel serve every registered kind alike.
 
 What the machinery guarantees for every kind (`reading`, `services`):
-- a file is read as .xlsx (once, as written, so a formula is seen and refused), .xls (when xlrd is
-  installed, else a message) or .csv (UTF-8, UTF-8 with BOM, GBK/GB18030); refused whole, with a
+- a file is read as .xlsx (once, as written, so a formula is seen and refused), .xls (through
+  xlrd: dates as dates) or .csv (UTF-8, UTF-8 with BOM, GBK/GB18030); refused whole, with a
   Chinese message and nothing written, when it is over `ACADEMY_IMPORT_MAX_BYTES`, not what its
   name says, damaged, empty, or has unknown, repeated or missing headers; Chinese headers, the
   English ones accepted;

@@ -10,7 +10,6 @@ without ".0"), so that the resources' widgets see what staff typed.
 
 import csv
 import datetime
-import importlib.util
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import PurePath
@@ -128,25 +127,46 @@ def read_xlsx(content: bytes) -> list[list[str]]:
 
 
 def read_xls(content: bytes) -> list[list[str]]:
+    """The first sheet of an old Excel (97–2003) workbook, through xlrd.
+
+    A .xls keeps a date as a number with a date format: it comes back as a date ("2026-12-01"),
+    a date and time ("2026-12-01 09:00") or a time of day ("09:00"); a number that is whole as
+    an integer, so a phone typed as a number reads as its 11 digits. xlrd gives a formula's
+    last value, not the formula: an old workbook's formulas cannot be refused as .xlsx's are.
+    """
+    import xlrd  # noqa: PLC0415 (only imports read workbooks)
+
     if not content.startswith(OLE_MAGIC):
         raise not_what_it_says(".xls")
-    if importlib.util.find_spec("xlrd") is None:
-        raise ImportRefused(
-            _(
-                "Old Excel files (.xls) cannot be read on this server; in Excel choose "
-                "“Save as” → “Excel workbook (.xlsx)” and upload that."
-            )
-        )
-    import xlrd  # noqa: PLC0415
+
+    def text(cell, datemode: int) -> str:
+        if cell.ctype == xlrd.XL_CELL_DATE:
+            moment = xlrd.xldate.xldate_as_datetime(cell.value, datemode)
+            if cell.value < 1:  # a time without a date
+                return moment.strftime("%H:%M")
+            return cell_text(moment.date() if moment.time() == datetime.time() else moment)
+        if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+            return cell_text(bool(cell.value))
+        if cell.ctype == xlrd.XL_CELL_ERROR:
+            return xlrd.error_text_from_code.get(cell.value, "")
+        return cell_text(cell.value)
 
     try:
-        sheet = xlrd.open_workbook(file_contents=content).sheet_by_index(0)
-    except Exception as error:
+        # xlrd writes its warnings about a damaged file to `logfile` (stdout by default).
+        book = xlrd.open_workbook(file_contents=content, logfile=io.StringIO(), on_demand=True)
+        try:
+            sheet = book.sheet_by_index(0)
+            return [
+                [text(cell, book.datemode) for cell in sheet.row(index)]
+                for index in range(sheet.nrows)
+            ]
+        finally:
+            book.release_resources()
+    except Exception as error:  # xlrd raises many kinds for a broken file
         raise ImportRefused(
             _("The workbook is damaged and cannot be read (%(error)s); save it again in Excel.")
             % {"error": error.__class__.__name__}
         ) from error
-    return [[cell_text(value) for value in sheet.row_values(i)] for i in range(sheet.nrows)]
 
 
 def read_csv(content: bytes) -> list[list[str]]:
