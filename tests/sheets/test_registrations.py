@@ -1,9 +1,14 @@
+import datetime
+from pathlib import Path
+
 import pytest
+from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from bookings.models import Registration
+from bookings.models import Registration, Session
 from bookings.services import register
 from core.imports.models import ImportRecord
+from core.imports.reading import read_rows
 from tests.bookings.factories import ApplicantFactory, CohortFactory, valid_id_number
 from tests.factories import UserFactory
 
@@ -13,6 +18,7 @@ from .helpers import exported, exported_xlsx, import_file, messages
 pytestmark = pytest.mark.django_db
 
 HEADERS = ["班次", "姓名", "手机号", "单位"]
+FILES = Path(__file__).parent / "files"
 
 
 def snapshot():
@@ -151,10 +157,55 @@ def test_refuses_a_corrupt_xlsx(cohort, admin_user):
     assert message.startswith("工作簿已损坏，无法读取")
 
 
-def test_refuses_an_xls_without_xlrd(cohort, admin_user):
-    content = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
+def test_registrations_xls_reads_a_phone_typed_as_a_number(cohort, admin_user):
+    content = (FILES / "registrations.xls").read_bytes()
+    record = import_file("registrations", "报名.xls", content, admin_user)
+    assert record.status == ImportRecord.Status.APPLIED, messages(record)
+    assert sorted(Registration.objects.values_list("name", "phone", "cohort_id")) == [
+        ("张三", "13800000001", cohort.pk),
+        ("李四", "13800000002", cohort.pk),
+    ]
+
+
+def test_xls_cells_read_as_typed():
+    content = (FILES / "cells.xls").read_bytes()
+    assert read_rows("cells.xls", content) == [
+        ["文本", "整数", "小数", "日期", "日期时间", "时间", "是否"],
+        ["甲", "42", "2.5", "2026-12-01", "2026-12-01 09:30", "14:00", "是"],
+    ]
+
+
+def test_sessions_xls_times_typed_as_excel_dates(cohort, admin_user):
+    cohort.starts_on = cohort.ends_on = datetime.date(2026, 12, 1)
+    cohort.save()
+    content = (FILES / "sessions.xls").read_bytes()
+    record = import_file("sessions", "课表.xls", content, admin_user)
+    assert record.status == ImportRecord.Status.APPLIED, messages(record)
+    session = Session.objects.get()
+    assert (session.cohort, session.title) == (cohort, "开班式")
+    assert timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M") == "2026-12-01 09:00"
+    assert timezone.localtime(session.ends_at).strftime("%Y-%m-%d %H:%M") == "2026-12-01 11:00"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        (FILES / "registrations.xls").read_bytes()[:2000],
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600,
+    ],
+    ids=["cut-short", "empty-container"],
+)
+def test_refuses_a_corrupt_xls(cohort, admin_user, content):
     [message] = refused(cohort, admin_user, "报名.xls", content)
-    assert "另存为" in message
+    assert message.startswith("工作簿已损坏，无法读取")
+    assert message.endswith("请在 Excel 中重新保存。")
+
+
+def test_refuses_an_xls_that_is_not_one(cohort, admin_user):
+    content = xlsx_bytes([HEADERS, [str(cohort), "张三", "13800000001", "某局"]])
+    assert refused(cohort, admin_user, "报名.xls", content) == [
+        "这不是真正的 .xls 文件（虽然文件名如此）；请在 Excel 中打开，另存为 .xlsx 或 .csv。"
+    ]
 
 
 def test_refuses_a_file_over_the_limit(cohort, admin_user, settings):
