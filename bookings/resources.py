@@ -1,12 +1,14 @@
 """Spreadsheet kinds of training: registrations (through `register`) and cohort sessions
-(through the timetable service), on `core.imports`."""
+(through the timetable service), on `core.imports`; and the notice log's export."""
 
 from collections import defaultdict
+from itertools import islice
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_tasks_db.models import DBTaskResult
 from import_export import widgets
 from wagtail.log_actions import log
 
@@ -26,7 +28,19 @@ from core.locking import LockTimeout
 from courses.models import CoursePage
 from lecturers.models import LecturerPage
 
+from .admin.notices import (
+    CHANNEL_LABELS,
+    NOTICE_LABELS,
+    STATUS_LABELS,
+    NoticeTaskFilterSet,
+    NoticeTaskPermissionPolicy,
+    error_text,
+    message_args,
+    notice_registrations,
+    notice_tasks,
+)
 from .models import Cohort, Registration, Session
+from .notifications import recipient
 from .services import Applicant, BookingError, register
 from .services.timetable import SchedulingError, schedule_session
 
@@ -47,6 +61,16 @@ class LocalDateTimeWidget(widgets.DateTimeWidget):
         if not value:
             return ""
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def cohort_filename_parts(params) -> list[str]:
+    """The title of the cohort an export is filtered by (报名_第3期_20261128.xlsx)."""
+    cohort = params.get("cohort", "")
+    if str(cohort).isdigit():
+        found = Cohort.objects.filter(pk=cohort).first()
+        if found:
+            return [found.title]
+    return []
 
 
 class RegistrationResource(AcademyResource):
@@ -219,12 +243,7 @@ class RegistrationResource(AcademyResource):
 
     @classmethod
     def filename_parts(cls, params) -> list[str]:
-        cohort = params.get("cohort", "")
-        if str(cohort).isdigit():
-            found = Cohort.objects.filter(pk=cohort).first()
-            if found:
-                return [found.title]
-        return []
+        return cohort_filename_parts(params)
 
 
 class SessionResource(AcademyResource):
@@ -328,6 +347,75 @@ class SessionResource(AcademyResource):
         cohort = params.get("cohort", "")
         return queryset.filter(cohort_id=cohort) if str(cohort).isdigit() else queryset
 
+    @classmethod
+    def filename_parts(cls, params) -> list[str]:
+        return cohort_filename_parts(params)
+
+
+class NoticeResource(AcademyResource):
+    """通知发送记录, export only: one row per notice message, as the notice log lists them (the
+    registration's code, the recipient's phone masked without the personal-data permission,
+    phone and ID numbers in the error text always masked)."""
+
+    queued_at = column(None, "时间")
+    code = column(None, "报名码")
+    phone = column(None, "手机号")
+    notice = column(None, "通知")
+    channel = column(None, "渠道")
+    status = column(None, "状态")
+    error = column(None, "失败原因")
+
+    personal_fields = ("phone",)
+    personal_permission = PERSONAL_DATA_PERMISSION
+    filename = "通知发送记录"
+
+    class Meta(AcademyResource.Meta):
+        model = DBTaskResult
+        fields = ("queued_at", "code", "phone", "notice", "channel", "status", "error")
+
+    @classmethod
+    def export_queryset(cls, params):
+        """The log's rows as its listing filters them (by status), newest first."""
+        return NoticeTaskFilterSet(params, queryset=notice_tasks()).qs.order_by("-enqueued_at")
+
+    def export_instances(self, queryset, *, chunk_size: int):
+        # A row names its registration by id inside its JSON arguments: fetched per chunk.
+        results = queryset.iterator(chunk_size=chunk_size)
+        while chunk := list(islice(results, chunk_size)):
+            registrations = notice_registrations().in_bulk(
+                {message_args(result)[0] for result in chunk} - {None}
+            )
+            for result in chunk:
+                result.registration = registrations.get(message_args(result)[0])
+                yield result
+
+    def dehydrate_queued_at(self, result):
+        return timezone.localtime(result.enqueued_at).strftime("%Y-%m-%d %H:%M")
+
+    def dehydrate_code(self, result):
+        return result.registration.code if result.registration else ""
+
+    def dehydrate_phone(self, result):
+        if result.registration is None:
+            return ""
+        return recipient(result.registration, message_args(result)[1])[0]
+
+    def dehydrate_notice(self, result):
+        return str(NOTICE_LABELS.get(message_args(result)[1], ""))
+
+    def dehydrate_channel(self, result):
+        return str(CHANNEL_LABELS.get(message_args(result)[2], ""))
+
+    def dehydrate_status(self, result):
+        return str(STATUS_LABELS.get(result.status, result.status))
+
+    def dehydrate_error(self, result):
+        return error_text(result)
+
+
+def may_see_notices(user) -> bool:
+    return NoticeTaskPermissionPolicy(DBTaskResult).user_has_permission(user, "view")
+
 
 def registration_kind() -> ImportKind:
     return ImportKind(
@@ -347,4 +435,16 @@ def session_kind() -> ImportKind:
         resource_class=SessionResource,
         permission="bookings.add_session",
         export_permission="bookings.view_session",
+        listing_url_name="wagtailsnippets_bookings_session:list",
+    )
+
+
+def notice_kind() -> ImportKind:
+    return ImportKind(
+        slug="notices",
+        label=gettext_lazy("Notice log"),
+        resource_class=NoticeResource,
+        permission=may_see_notices,
+        export_only=True,
+        listing_url_name="notices:index",
     )

@@ -28,7 +28,7 @@ from .admin.timetable import (
     SessionViewSet,
 )
 from .models import Cohort, Registration
-from .resources import registration_kind, session_kind
+from .resources import notice_kind, registration_kind, session_kind
 from .selectors import upcoming_sessions
 
 
@@ -203,3 +203,4 @@ def base_calendar(request, page) -> str:
 
 hooks.register(IMPORT_KINDS, registration_kind)
 hooks.register(IMPORT_KINDS, session_kind)
+hooks.register(IMPORT_KINDS, notice_kind)

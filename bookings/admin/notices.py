@@ -40,6 +40,7 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import policy_registry
 
 from core.admin_views import ConfirmActionView
+from core.imports.buttons import ImportExportButtonsMixin
 from core.validators import mask_id_number, mask_phone
 
 from ..models import Registration
@@ -174,7 +175,9 @@ class NoticeTaskPaginator(WagtailPaginator):
     verbose_name_plural = gettext_lazy("notice messages")
 
 
-class NoticeTaskIndexView(IndexView):
+class NoticeTaskIndexView(ImportExportButtonsMixin, IndexView):
+    # The log's exports, as filtered, from the notices' kind (bookings.resources).
+    import_kind = "notices"
     page_title = gettext_lazy("Notice log")
     verbose_name = gettext_lazy("notice message")
     verbose_name_plural = gettext_lazy("notice messages")
@@ -241,6 +244,11 @@ class NoticeTaskIndexView(IndexView):
         for result in results:
             result.registration = registrations.get(message_args(result)[0])
         return paginator, page, results, is_paginated
+
+    def export_params(self) -> dict:
+        if self.filters and self.filters.is_valid() and self.filters.form.cleaned_data["status"]:
+            return {"status": self.filters.form.cleaned_data["status"]}
+        return {}
 
     @cached_property
     def no_results_message(self):

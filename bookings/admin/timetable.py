@@ -36,6 +36,7 @@ from wagtail.admin.widgets.button import Button
 from wagtail.snippets.views import snippets as snippet_views
 
 from core.admin_views import ConfirmActionView
+from core.imports.buttons import ImportExportButtonsMixin
 from core.locking import LockTimeout
 from core.snippets import AcademySnippetViewSet, DeleteBulkAction
 from core.widgets import FilterableCheckboxSelectMultiple
@@ -448,7 +449,9 @@ def session_status(session: Session) -> str:
     return _("Cancelled") if session.is_cancelled else _("Scheduled")
 
 
-class SessionIndexView(snippet_views.IndexView):
+class SessionIndexView(ImportExportButtonsMixin, snippet_views.IndexView):
+    # 导入 and the exports of the listing's cohort, from the sessions' kind (bookings.resources).
+    import_kind = "sessions"
     cancel_url_name = None
     restore_url_name = None
 
@@ -468,6 +471,9 @@ class SessionIndexView(snippet_views.IndexView):
             cohort = self.filters.form.cleaned_data.get("cohort")
             return cohort.pk if cohort else None
         return None
+
+    def export_params(self) -> dict:
+        return {"cohort": self.filtered_cohort_id} if self.filtered_cohort_id else {}
 
     def get_ordering(self):
         # One cohort's timetable reads from its first session; all sessions, newest first.

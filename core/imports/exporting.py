@@ -18,7 +18,7 @@ def export_rows(resource, queryset):
     """The header row, then one row per object, read in chunks."""
     yield [field.column_name for field in resource.get_export_fields()]
     row = resource.row_exporter()
-    for instance in queryset.iterator(chunk_size=CHUNK):
+    for instance in resource.export_instances(queryset, chunk_size=CHUNK):
         yield row(instance)
 
 

@@ -324,6 +324,11 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
         """What the export file's name says after `filename`, e.g. the cohort's title."""
         return []
 
+    def export_instances(self, queryset, *, chunk_size: int):
+        """The objects of `export_queryset`, read `chunk_size` at a time; a kind whose rows
+        need rows of another table that a join cannot fetch reads them here, per chunk."""
+        return queryset.iterator(chunk_size=chunk_size)
+
     def template_fields(self) -> list:
         """The columns of the kind's template: those an import takes."""
         return [field for field in self.get_export_fields() if not field.readonly]
