@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from core.imports.kinds import ImportKind
-from core.imports.pages import PageResource, page_permission
+from core.imports.pages import PageResource, index_listing, page_permission
 from core.imports.resources import ChoiceWidget, DecimalWidget, ReferenceWidget, column
 from core.models import District
 
@@ -66,4 +66,5 @@ def base_kind() -> ImportKind:
         label=_("Training bases"),
         resource_class=TrainingBaseResource,
         permission=page_permission(TrainingBaseIndexPage),
+        listing=index_listing(TrainingBaseIndexPage),
     )

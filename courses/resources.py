@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bases.models import TrainingBasePage
 from core.imports.kinds import ImportKind
-from core.imports.pages import PageResource, page_permission
+from core.imports.pages import PageResource, index_listing, page_permission
 from core.imports.resources import ChoiceWidget, DecimalWidget, ReferenceWidget, column
 
 from .models import CourseFormat, CourseIndexPage, CoursePage
@@ -43,4 +43,5 @@ def course_kind() -> ImportKind:
         label=_("Courses"),
         resource_class=CourseResource,
         permission=page_permission(CourseIndexPage),
+        listing=index_listing(CourseIndexPage),
     )

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from core.imports.kinds import ImportKind
-from core.imports.pages import PageResource, page_permission
+from core.imports.pages import PageResource, index_listing, page_permission
 from core.imports.resources import ChoiceWidget, ReferencesWidget, column
 from core.models import Topic
 
@@ -43,4 +43,5 @@ def lecturer_kind() -> ImportKind:
         label=_("Lecturers"),
         resource_class=LecturerResource,
         permission=page_permission(LecturerIndexPage),
+        listing=index_listing(LecturerIndexPage),
     )

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.urls import reverse
 from wagtail import hooks
 
 # The Wagtail hook an app registers its kinds with (see `core.imports`' docstring).
@@ -15,7 +16,8 @@ class ImportKind:
 
     `permission` is a permission name or a function of the user (for pages, whose rights come
     from the page tree); export needs `export_permission` (default: the same). `export_only`
-    kinds have no import. `listing_url_name` is the admin listing it is imported from.
+    kinds have no import. `listing_url_name` is the admin listing it is imported from, or
+    `listing` a function giving that listing's URL (a page kind's is its index page's).
     """
 
     slug: str
@@ -25,6 +27,7 @@ class ImportKind:
     export_permission: str | Callable | None = None
     export_only: bool = False
     listing_url_name: str = ""
+    listing: Callable[[], str] | None = None
     help_text: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -44,6 +47,11 @@ class ImportKind:
 
     def user_can_export(self, user) -> bool:
         return self._allows(self.export_permission or self.permission, user)
+
+    def listing_url(self) -> str:
+        if self.listing is not None:
+            return self.listing()
+        return reverse(self.listing_url_name) if self.listing_url_name else ""
 
 
 def import_kinds() -> dict[str, ImportKind]:

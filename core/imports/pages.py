@@ -4,6 +4,7 @@ and changes to a live page wait in its latest revision for an editor to publish 
 moderation."""
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .resources import AcademyResource
@@ -67,3 +68,14 @@ def page_permission(index_model):
         return bool(parent and parent.permissions_for_user(user).can_add_subpage())
 
     return allowed
+
+
+def index_listing(index_model):
+    """The URL of the explorer's listing of the kind's index page, where its pages are listed
+    and imported from (nothing while there is no index page)."""
+
+    def url() -> str:
+        parent = index_model.objects.first()
+        return reverse("wagtailadmin_explore", args=[parent.pk]) if parent else ""
+
+    return url

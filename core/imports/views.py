@@ -58,9 +58,7 @@ class ImportUploadView(KindMixin, WagtailAdminTemplateMixin, FormView):
         context = super().get_context_data(**kwargs)
         context["kind"] = self.kind
         context["template_url"] = reverse("core_imports:template", args=[self.kind.slug])
-        context["listing_url"] = (
-            reverse(self.kind.listing_url_name) if self.kind.listing_url_name else ""
-        )
+        context["listing_url"] = self.kind.listing_url()
         return context
 
     def form_valid(self, form):
@@ -113,8 +111,8 @@ class ImportRecordView(WagtailAdminTemplateMixin, TemplateView):
                     "unchanged": record.unchanged,
                 },
             )
-            if self.kind.listing_url_name:
-                return redirect(self.kind.listing_url_name)
+            if listing_url := self.kind.listing_url():
+                return redirect(listing_url)
         else:
             messages.error(request, _("Nothing was imported: the file has errors."))
         return redirect("core_imports:record", record.pk)

@@ -15,11 +15,13 @@ from wagtail.models import GroupPagePermission, Page
 
 from bookings.admin.notices import notice_tasks
 from bookings.services import GroupContact, register
+from lecturers.models import LecturerPage
 from tests.bookings.conftest import database_tasks  # noqa: F401
 from tests.bookings.factories import ApplicantFactory
 from tests.bookings.helpers import staff_user
 from tests.factories import LecturerPageFactory, UserFactory
 
+from .conftest import upload, xlsx_bytes
 from .helpers import exported
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +69,22 @@ def test_page_index_listings_show_their_kinds_buttons(client, site_tree, group):
     for kind in PAGE_KINDS:
         index = getattr(site_tree, kind)
         assert import_links(client, explorer(index)) == buttons(kind), kind
+
+
+def test_page_import_ends_on_the_index_pages_listing_with_the_new_draft(client, site_tree):
+    client.force_login(role("内容编辑"))
+    rows = [["姓名", "职务职称", "单位", "类别"], ["新讲师", "教授", "某大学", "专家学者"]]
+    upload_url = reverse("core_imports:upload", args=["lecturers"])
+    assert f'href="{explorer(site_tree.lecturers)}"' in client.get(upload_url).content.decode()
+
+    response = client.post(upload_url, {"file": upload("讲师.xlsx", xlsx_bytes(rows))})
+    response = client.post(response["Location"])
+
+    assert response["Location"] == explorer(site_tree.lecturers)
+    lecturer = LecturerPage.objects.get(title="新讲师")
+    assert (lecturer.live, lecturer.get_parent().pk) == (False, site_tree.lecturers.pk)
+    listing = client.get(response["Location"]).content.decode()
+    assert "新讲师" in listing and "草稿" in listing
 
 
 def test_page_buttons_only_on_the_listing_of_the_kinds_index(client, site_tree, admin_user):
