@@ -226,6 +226,22 @@ def test_notice_export_filters_by_status_and_names_a_groups_contact(cohort):
 
 
 @pytest.mark.usefixtures("database_tasks")
+@pytest.mark.parametrize("trainees", [1, 3])
+def test_notice_export_reads_registrations_per_chunk_not_per_row(
+    cohort, trainees, django_assert_num_queries
+):
+    register(cohort.pk, applicants=ApplicantFactory.build_batch(trainees, email="a@example.org"))
+    user = staff_user("bookings.view_registration", "bookings.view_personal_data")
+    exported("notices", user)  # the user's permissions, read once
+
+    # The rows, then their registrations (with their groups) in one query.
+    with django_assert_num_queries(2):
+        rows = exported("notices", user)
+
+    assert len(rows) == 1 + 2 * trainees
+
+
+@pytest.mark.usefixtures("database_tasks")
 def test_notice_export_download_as_xlsx(client, cohort):
     registration, _mail, _sms = notice_rows(cohort)
     client.force_login(staff_user("bookings.view_registration"))
