@@ -12,7 +12,7 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -21,6 +21,7 @@ from core.api import (
     BAD_REQUEST,
     AcceptLanguageMixin,
     Busy,
+    CachedPermissionsTokenAuthentication,
     ErrorSerializer,
     LengthRequired,
     PayloadTooLarge,
@@ -30,7 +31,7 @@ from core.api import (
 
 from .models import TAKE_ATTENDANCE, Attendance
 from .qr import MAX_LENGTH, is_qr_text
-from .selectors import roster, roster_counts
+from .selectors import roster, roster_counts, session_for_check_in
 from .services import CheckInRefused, CheckInResult, check_in
 
 # The refusals a scanner shows apart (409), and the one that looks like an unknown code (404).
@@ -173,7 +174,7 @@ class StaffAPIMixin(AcceptLanguageMixin):
     nothing cached."""
 
     # The token first: DRF answers 401 with its WWW-Authenticate when no credentials come.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [CachedPermissionsTokenAuthentication, SessionAuthentication]
     permission_classes = [CanTakeAttendance]
 
     def get_exception_handler(self):
@@ -189,8 +190,8 @@ class StaffAPIMixin(AcceptLanguageMixin):
         return response
 
 
-def session_for_check_in(session_id: int) -> Session:
-    session = Session.objects.filter(pk=session_id).first()
+def session_or_404(session_id: int) -> Session:
+    session = session_for_check_in(session_id)
     if session is None:
         raise exceptions.NotFound(SESSION_NOT_FOUND, code="session_not_found")
     return session
@@ -239,7 +240,7 @@ class CheckInViewSet(StaffAPIMixin, viewsets.GenericViewSet):
         serializer = CheckInRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        session = session_for_check_in(data["session"])
+        session = session_or_404(data["session"])
         source = Attendance.Source.SCAN if is_qr_text(data["code"]) else Attendance.Source.CODE
         try:
             result = check_in(

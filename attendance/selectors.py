@@ -7,9 +7,21 @@ from django.db.models.functions import Coalesce
 
 from bookings.models import Registration, Session
 
-from .models import Attendance
+from .models import Attendance, AttendanceRule
 
 Status = Attendance.Status
+
+
+def session_for_check_in(session_id: int) -> Session | None:
+    """The session, with its programme's late threshold (`late_after_minutes`) read in the
+    same query: a check-in needs both, and is the one request that must be quick."""
+    return (
+        Session.objects.annotate(
+            late_after_minutes=AttendanceRule.late_after_minutes_of(OuterRef("cohort_id"))
+        )
+        .filter(pk=session_id)
+        .first()
+    )
 
 
 @dataclass

@@ -14,9 +14,10 @@ not logged: its row says who recorded it, when and how.
 
 import datetime
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
@@ -110,12 +111,17 @@ def scan_time(scanned_at: datetime.datetime | None, now: datetime.datetime) -> d
     return min(scanned_at, now)
 
 
-def is_late(session: Session, at: datetime.datetime, rule: AttendanceRule) -> bool:
-    return at > session.starts_at + datetime.timedelta(minutes=rule.late_after_minutes)
+def late_after_minutes(session: Session) -> int:
+    """The programme's late threshold: read with the session when it came from
+    `selectors.session_for_check_in`, else looked up."""
+    minutes = getattr(session, "late_after_minutes", None)
+    if minutes is None:
+        minutes = AttendanceRule.for_cohort(session.cohort_id).late_after_minutes
+    return minutes
 
 
-def rule_for(session: Session) -> AttendanceRule:
-    return AttendanceRule.for_cohort(session.cohort_id)
+def is_late(session: Session, at: datetime.datetime) -> bool:
+    return at > session.starts_at + datetime.timedelta(minutes=late_after_minutes(session))
 
 
 def check_registration(session: Session, registration: Registration | None) -> Registration:
@@ -159,13 +165,14 @@ def check_in(
     if abs(at - session.starts_at) > WINDOW:
         raise CheckInRefused("outside_window")
     registration = check_registration(session, registration_from_code(text))
-    status = Status.LATE if is_late(session, at, rule_for(session)) else Status.PRESENT
+    status = Status.LATE if is_late(session, at) else Status.PRESENT
     if before_insert:
         before_insert()
     try:
-        # A transaction of its own (a savepoint inside a caller's), which the refused insert
-        # of a repeated scan rolls back alone.
-        with transaction.atomic():
+        # Inside a caller's transaction, a savepoint that the refused insert of a repeated scan
+        # rolls back alone; in autocommit (the API's requests) the INSERT is a statement of its
+        # own, which nothing needs to wrap.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
             attendance = Attendance.objects.create(
                 session=session,
                 registration=registration,

@@ -10,11 +10,16 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import exceptions, permissions, serializers, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import AcceptLanguageMixin, ErrorSerializer, api_exception_handler
+from core.api import (
+    AcceptLanguageMixin,
+    CachedPermissionsTokenAuthentication,
+    ErrorSerializer,
+    api_exception_handler,
+)
 
 from .models import Round
 from .selectors import round_ranking, round_with_rubric
@@ -130,7 +135,7 @@ ROUND_NOT_FOUND = _("No such round.")
 class RoundViewSet(AcceptLanguageMixin, viewsets.GenericViewSet):
     """Rounds of competitions, for staff."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [CachedPermissionsTokenAuthentication, SessionAuthentication]
     permission_classes = [SeesScores]
     queryset = Round.objects.none()
     serializer_class = RankingSerializer

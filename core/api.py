@@ -19,12 +19,14 @@ from drf_spectacular.extensions import (
 )
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import exceptions, parsers, serializers, status
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.fields import empty
 from rest_framework.utils import json
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import exception_handler
 
 from .locking import LockTimeout
+from .permissions import load_cached_permissions
 from .validators import normalize_digits
 
 
@@ -345,3 +347,14 @@ server_error = api_or_site(ServerError, defaults.server_error)
 def public_api_only(endpoints, **kwargs):
     """drf-spectacular hook: document the public API, not Wagtail's internal admin API."""
     return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]
+
+
+class CachedPermissionsTokenAuthentication(TokenAuthentication):
+    """DRF's token authentication, the token's user holding their permissions from the cache
+    (`core.permissions`): a device that sends a request for every person at the door (a
+    check-in scanner) reads its user's permissions once, not at every request."""
+
+    def authenticate_credentials(self, key):
+        user, token = super().authenticate_credentials(key)
+        load_cached_permissions(user)
+        return user, token

@@ -1,10 +1,13 @@
-from django.db.models.signals import post_delete, post_save
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from wagtail.images import get_image_model
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .cache import bump_generation
 from .models import AcademySettings, District, Organisation, Topic
+from .permissions import renew_generation
 
 for signal in (page_published, page_unpublished, post_page_move):
     signal.connect(bump_generation, dispatch_uid=f"page-cache-{signal!r}")
@@ -20,3 +23,12 @@ def page_deleted(sender, instance, **kwargs):
 
     if isinstance(instance, Page):
         bump_generation()
+
+
+# Who holds which permission changed: every user's cached permissions (`core.permissions`) are
+# read again at their next request.
+User = get_user_model()
+for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
+    m2m_changed.connect(renew_generation, sender=through, dispatch_uid=f"permissions-{through}")
+for model in (Group, Permission):
+    post_delete.connect(renew_generation, sender=model, dispatch_uid=f"permissions-del-{model}")

@@ -5,6 +5,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models import Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 # The permission (Attendance's Meta) that lets staff and scanner apps take attendance.
@@ -71,6 +73,14 @@ class AttendanceRule(models.Model):
         """The rule of the cohort's programme, or an unsaved one with the defaults: one query,
         without loading the programme's page."""
         return cls.objects.filter(programme__cohorts=cohort_id).first() or cls()
+
+    @classmethod
+    def late_after_minutes_of(cls, cohort_id) -> Coalesce:
+        """The late threshold of the cohort's programme (the default without a rule), as an
+        expression: a session's query reads it with the session (`OuterRef("cohort_id")`)."""
+        rule = cls.objects.filter(programme__cohorts=cohort_id).values("late_after_minutes")
+        default = cls._meta.get_field("late_after_minutes").default
+        return Coalesce(Subquery(rule[:1]), Value(default))
 
     def credited_hours(self, study_hours: Decimal, status: str) -> Decimal:
         """The study hours an attendance of `status` earns for a session of `study_hours`."""
