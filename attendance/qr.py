@@ -53,11 +53,9 @@ def registration_from_code(text: str) -> Registration | None:
     pk, _, _signature = text.partition(SEPARATOR)
     if not pk.isascii() or not pk.isdigit() or len(pk) > 18:
         return None
-    registration = Registration.objects.filter(pk=int(pk)).first()
-    if registration is None:
-        return None
     try:
+        registration = Registration.objects.get(pk=int(pk))
         _signer(registration.token).unsign(text)
-    except signing.BadSignature:
+    except (Registration.DoesNotExist, signing.BadSignature):
         return None
     return registration

@@ -15,13 +15,13 @@ Status = Attendance.Status
 def session_for_check_in(session_id: int) -> Session | None:
     """The session, with its programme's late threshold (`late_after_minutes`) read in the
     same query: a check-in needs both, and is the one request that must be quick."""
-    return (
-        Session.objects.annotate(
-            late_after_minutes=AttendanceRule.late_after_minutes_of(OuterRef("cohort_id"))
-        )
-        .filter(pk=session_id)
-        .first()
+    sessions = Session.objects.annotate(
+        late_after_minutes=AttendanceRule.late_after_minutes_of(OuterRef("cohort_id"))
     )
+    try:
+        return sessions.get(pk=session_id)  # no ORDER BY to build, as first() would
+    except Session.DoesNotExist:
+        return None
 
 
 @dataclass
