@@ -6,6 +6,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
+from core.imports.kinds import HOOK as IMPORT_KINDS
 from core.snippets import DeleteBulkAction
 
 from .admin.common import ServicesOnlyPolicy
@@ -31,6 +32,7 @@ from .models import (
     Round,
     Score,
 )
+from .resources import assignment_kind, project_kind, ranking_kind, score_kind
 
 
 class CompetitionsGroup(SnippetViewSetGroup):
@@ -58,6 +60,9 @@ register_permission_policy(Score, ScorePermissionPolicy(Score))
 register_permission_policy(Objection, ServicesOnlyPolicy(Objection))
 
 register_snippet(CompetitionsGroup)
+
+for kind in (project_kind, assignment_kind, score_kind, ranking_kind):
+    hooks.register(IMPORT_KINDS, kind)
 
 
 class CompetitionsDeleteBulkAction(DeleteBulkAction):
