@@ -127,6 +127,14 @@ class BooleanMark(widgets.Widget):
         return "是" if value else "否"
 
 
+def score_of(assignment) -> Score | None:
+    """The assignment's score, if the judge has saved one."""
+    try:
+        return assignment.score
+    except Score.DoesNotExist:
+        return None
+
+
 def refusal_error(refusal) -> ValidationError:
     """A service's refusal as the row's error, in the service's own words."""
     if isinstance(refusal, ValidationError):
@@ -437,7 +445,7 @@ class AssignmentResource(AcademyResource):
         )
 
     def dehydrate_score_status(self, assignment):
-        score = getattr(assignment, "score", None) if hasattr(assignment, "score") else None
+        score = score_of(assignment)
         if score is None:
             return _("Not scored")
         return score.get_status_display()
@@ -539,12 +547,14 @@ class ScoreResource(AcademyResource):
 
     def __init__(self, *, user=None, **kwargs):
         super().__init__(user=user, **kwargs)
-        self.values = {}
+        self.criterion_values = {}
         self.criteria_fields = []
 
     def export_queryset(self, params):
         """The round's (or every round's) active assignments; also reads the submitted scores'
-        values and makes a column of each criterion, named as in the rubric."""
+        values and makes a column of each criterion, named as in the rubric. A method of the
+        resource, not of its class as in other kinds: the columns depend on the round, and the
+        export asks for the rows before the headers."""
         round_ = round_param(params)
         queryset = (
             Assignment.objects.active()
@@ -571,7 +581,7 @@ class ScoreResource(AcademyResource):
             score__assignment__in=queryset, score__status=Score.Status.SUBMITTED
         ).values_list("score__assignment_id", "criterion_id", "value")
         for assignment_id, criterion_id, value in values.order_by():
-            self.values.setdefault(assignment_id, {})[criterion_id] = value
+            self.criterion_values.setdefault(assignment_id, {})[criterion_id] = value
         self.criteria_fields = []
         for name, ids in columns.items():
             key = f"criterion_{min(ids)}"
@@ -581,7 +591,7 @@ class ScoreResource(AcademyResource):
 
     def criterion_value(self, ids):
         def value(assignment):
-            scores = self.values.get(assignment.pk, {})
+            scores = self.criterion_values.get(assignment.pk, {})
             return next((scores[pk] for pk in ids if pk in scores), None)
 
         return value
@@ -594,7 +604,7 @@ class ScoreResource(AcademyResource):
 
     @staticmethod
     def submitted_score(assignment):
-        score = getattr(assignment, "score", None) if hasattr(assignment, "score") else None
+        score = score_of(assignment)
         if score is None or not score.is_submitted or assignment.has_conflict:
             return None
         return score
@@ -606,7 +616,7 @@ class ScoreResource(AcademyResource):
     def dehydrate_status(self, assignment):
         if assignment.has_conflict:
             return _("Conflict declared")
-        score = getattr(assignment, "score", None) if hasattr(assignment, "score") else None
+        score = score_of(assignment)
         return score.get_status_display() if score else _("Not scored")
 
     def dehydrate_comment(self, assignment):
