@@ -683,3 +683,15 @@ def test_assignments_refuse_a_blank_judge(judging, admin_user):
     assert refused("assignments", "分配.csv", content, admin_user, assignments) == [
         "2: 评委：该字段是必填项。"
     ]
+
+
+def test_rounds_listing_links_to_the_kinds_exports(client, scored, admin_user):
+    round_, *_ = scored
+    client.force_login(admin_user)
+
+    response = client.get(reverse("wagtailsnippets_competitions_round:list"))
+
+    content = response.content.decode()
+    for kind in ("scores", "rankings"):
+        url = reverse("core_imports:export", args=[kind, "xlsx"])
+        assert f"{url}?round={round_.pk}" in content
