@@ -137,13 +137,14 @@ def test_projects_round_trip_changes_nothing(competition, admin_user):
     ProjectFactory(competition=competition, plan="第一步：走访。\n第二步：建队。")
     ProjectFactory(competition=competition, status=Project.Status.SUBMITTED)
     ProjectFactory(competition=competition, status="ineligible", ineligible_reason="超出范围")
+    ProjectFactory(competition=competition, title="=1+1", organisation_name="-某中心")
     before = projects()
 
     content = exported_xlsx("projects", admin_user)
     record = import_file("projects", "项目.xlsx", content, admin_user)
 
     assert record.status == ImportRecord.Status.APPLIED, messages(record)
-    assert (record.new, record.updated, record.unchanged) == (0, 0, 3)
+    assert (record.new, record.updated, record.unchanged) == (0, 0, 4)
     assert projects() == before
 
 
@@ -306,6 +307,7 @@ def judging():
 def test_assignments_round_trip_changes_nothing(judging, admin_user):
     round_, project_list, judge_list, made = judging
     services.reassign(made[judge_list[0].pk, project_list[0].pk], judge=JudgeFactory(), by=None)
+    Project.objects.filter(pk=project_list[1].pk).update(title="=1+1")
     before = assignments()
 
     content = exported_xlsx("assignments", admin_user)
