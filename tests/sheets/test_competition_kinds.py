@@ -697,3 +697,31 @@ def test_rounds_listing_links_to_the_kinds_exports(client, scored, admin_user):
     for kind in ("scores", "rankings"):
         url = reverse("core_imports:export", args=[kind, "xlsx"])
         assert f"{url}?round={round_.pk}" in content
+
+
+def test_assignments_refuse_a_name_two_judges_share(judging, admin_user):
+    round_, project_list, _judges, _made = judging
+    one = JudgeFactory(first_name="张伟")
+    JudgeFactory(first_name="张伟")
+    content = xlsx_bytes([ASSIGNMENT_HEADERS, [str(round_), project_list[0].title, "张伟"]])
+
+    assert refused("assignments", "分配.xlsx", content, admin_user, assignments) == [
+        "2: 评委：有多位评委名为“张伟”；请改填其用户名。"
+    ]
+    # Such a judge's assignments export under the username, and import back unchanged.
+    services.assign(round_, project=project_list[0], judge=one, by=None)
+    rows = exported("assignments", admin_user, {"judge": str(one.pk)})
+    assert [row[3] for row in rows[1:]] == [one.username]
+
+
+def test_assignments_refuse_a_title_two_projects_share(judging, admin_user):
+    round_, project_list, _judges, _made = judging
+    ProjectFactory(competition=round_.competition, title=project_list[0].title)
+    newcomer = JudgeFactory()
+    content = xlsx_bytes(
+        [ASSIGNMENT_HEADERS, [str(round_), project_list[0].title, newcomer.username]]
+    )
+
+    assert refused("assignments", "分配.xlsx", content, admin_user, assignments) == [
+        f"2: 项目：本大赛有多个名为“{project_list[0].title}”的项目；请在后台分配该项目。"
+    ]
