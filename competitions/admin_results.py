@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -61,6 +62,8 @@ class RoundResultsView(WagtailAdminTemplateMixin, TemplateView):
             ],
             ranking_url=reverse("competitions_results:ranking_xlsx", args=[self.round.pk]),
             sheets_url=reverse("competitions_results:score_sheets_xlsx", args=[self.round.pk]),
+            rankings_url=kind_export_url("rankings", self.round),
+            scores_url=kind_export_url("scores", self.round),
             funding_url=reverse(
                 "competitions_results:funding_xlsx", args=[self.round.competition_id]
             ),
@@ -71,6 +74,12 @@ class RoundResultsView(WagtailAdminTemplateMixin, TemplateView):
             ),
         )
         return context
+
+
+def kind_export_url(kind: str, round_: Round) -> str:
+    """The round's table of a spreadsheet kind (`competitions.resources`), as Excel."""
+    url = reverse("core_imports:export", args=[kind, "xlsx"])
+    return url + "?" + urlencode({"round": round_.pk})
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:

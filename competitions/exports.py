@@ -1,6 +1,8 @@
 """Spreadsheets of a round's judging and a competition's funding (xlsx, openpyxl): the score
 sheet of each judge for signature, the ranking, the funding list. Every text cell goes through
-`core.exports.neutralise` (applicants type the titles and names staff open in Excel)."""
+`core.exports.neutralise` (applicants type the titles and names staff open in Excel). The
+ranking's columns that the `rankings` kind also has (rank, project, applicant, category, score,
+advances) are that kind's own cells, headers included, so the two never disagree."""
 
 from decimal import Decimal
 from io import BytesIO
@@ -14,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from core.exports import neutralise
 
 from .models import Award, CompetitionPage, CriterionScore, Round, Score
+from .resources import RankingResource, RankingRow
 from .selectors import RoundRanking, judge_rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -86,31 +89,34 @@ def ranking_workbook(ranking: RoundRanking) -> bytes:
     )
     append(sheet, [])
     judges = ranking.judges
+    resource = RankingResource()
+    header = resource.column_names()
     append(
         sheet,
         [
-            _("Rank"),
-            _("Project"),
-            _("Organisation"),
-            _("Category"),
+            header["rank"],
+            header["title"],
+            header["organisation"],
+            header["category"],
             *[judge.name for judge in judges],
-            _("Score"),
-            _("Advances"),
+            header["aggregate"],
+            header["advances"],
         ],
         font=BOLD,
         border=True,
     )
     for line in ranking.lines:
+        values = resource.values(RankingRow(round_, line))
         append(
             sheet,
             [
-                line.rank,
-                line.project.title,
-                line.project.organisation_name,
-                line.project.category,
+                values["rank"],
+                values["title"],
+                values["organisation"],
+                values["category"],
                 *line.totals,
-                line.aggregate,
-                _("Yes") if line.advances else "",
+                values["aggregate"],
+                values["advances"],
             ],
             border=True,
         )

@@ -6,6 +6,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
+from core.imports.kinds import HOOK as IMPORT_KINDS
 from core.snippets import DeleteBulkAction
 
 from .admin.common import ServicesOnlyPolicy
@@ -19,7 +20,13 @@ from .admin.judging import (
 )
 from .admin.projects import CategoryViewSet, ProjectPermissionPolicy, ProjectViewSet
 from .admin.results import AwardViewSet, ObjectionViewSet, ResultPublicationViewSet
-from .admin_results import VIEW_SCORES, JudgingProgressPanel, admin_urls, round_results_url
+from .admin_results import (
+    VIEW_SCORES,
+    JudgingProgressPanel,
+    admin_urls,
+    kind_export_url,
+    round_results_url,
+)
 from .models import (
     Assignment,
     Award,
@@ -31,6 +38,7 @@ from .models import (
     Round,
     Score,
 )
+from .resources import assignment_kind, project_kind, ranking_kind, score_kind
 
 
 class CompetitionsGroup(SnippetViewSetGroup):
@@ -58,6 +66,9 @@ register_permission_policy(Score, ScorePermissionPolicy(Score))
 register_permission_policy(Objection, ServicesOnlyPolicy(Objection))
 
 register_snippet(CompetitionsGroup)
+
+for kind in (project_kind, assignment_kind, score_kind, ranking_kind):
+    hooks.register(IMPORT_KINDS, kind)
 
 
 class CompetitionsDeleteBulkAction(DeleteBulkAction):
@@ -121,6 +132,17 @@ def add_judging_panel(request, panels):
 
 @hooks.register("register_snippet_listing_buttons")
 def round_results_button(snippet, user, next_url=None):
-    """结果 from a round's row in the rounds' listing."""
+    """结果, and the round's ranking and scores tables (the `rankings` and `scores` kinds),
+    from a round's row in the rounds' listing."""
     if isinstance(snippet, Round) and user.has_perm(VIEW_SCORES):
         yield MenuItem(_("Results"), url=round_results_url(snippet), icon_name="list-ol")
+        yield MenuItem(
+            _("Export the ranking table (Excel)"),
+            url=kind_export_url("rankings", snippet),
+            icon_name="download",
+        )
+        yield MenuItem(
+            _("Export every score (Excel)"),
+            url=kind_export_url("scores", snippet),
+            icon_name="download",
+        )

@@ -20,6 +20,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import ListingButton
 from wagtail.snippets.views import snippets as snippet_views
 
+from core.imports.buttons import ImportExportButtonsMixin
 from core.snippets import AcademySnippetViewSet, InspectView
 
 from ..models import Assignment, CompetitionPage, JudgeProfile, Round, Score, judges
@@ -191,7 +192,19 @@ def conflict_cell(assignment) -> str:
     return ""
 
 
-class AssignmentIndexView(snippet_views.IndexView):
+class AssignmentIndexView(ImportExportButtonsMixin, snippet_views.IndexView):
+    """The assignments' listing, with the `assignments` kind's 导入 and exports (of the round
+    and judge the listing is filtered by)."""
+
+    import_kind = "assignments"
+
+    def export_params(self) -> dict:
+        return {
+            name: self.request.GET[name]
+            for name in ("round", "judge")
+            if str(self.request.GET.get(name, "")).isdigit()
+        }
+
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if self.request.user.has_perm(REASSIGN_PERMISSION) and instance.is_active:

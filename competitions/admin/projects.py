@@ -18,6 +18,7 @@ from wagtail.admin.widgets.button import HeaderButton, ListingButton
 from wagtail.snippets.views import snippets as snippet_views
 
 from core.exports import SafeExportMixin
+from core.imports.buttons import ImportExportButtonsMixin
 from core.snippets import AcademySnippetViewSet, InspectView
 
 from ..models import Category, CompetitionPage, Project
@@ -47,20 +48,18 @@ def review_url(project, *, next_url: str = "") -> str:
     return url + ("?" + urlencode({"next": next_url}) if next_url else "")
 
 
-class ProjectIndexView(SafeExportMixin, snippet_views.IndexView):
-    @cached_property
-    def header_buttons(self):
-        return [
-            *super().header_buttons,
-            HeaderButton(
-                _("Export Excel"), url=self.xlsx_export_url, icon_name="download", priority=20
-            ),
-        ]
+class ProjectIndexView(ImportExportButtonsMixin, SafeExportMixin, snippet_views.IndexView):
+    """The projects' listing, with the `projects` kind's 导入 and exports (of what the
+    listing's filters show)."""
 
-    @cached_property
-    def header_more_buttons(self):
-        exports = {self.xlsx_export_url, self.csv_export_url}
-        return [button for button in super().header_more_buttons if button.url not in exports]
+    import_kind = "projects"
+
+    def export_params(self) -> dict:
+        return {
+            name: self.request.GET[name]
+            for name in ("competition", "status", "category", "q")
+            if self.request.GET.get(name)
+        }
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)

@@ -61,7 +61,8 @@ def test_ranking_workbook_lists_totals_score_rank_and_advancing(scored):
     assert table[4][4:] == [86, 100, 93, "是"]
     # The title an applicant typed is text, never a formula.
     assert table[5][1] == '\'=HYPERLINK("http://x","点我")'
-    assert table[5][4:] == [50, None, 50, None]
+    # The ranking's own columns are the `rankings` kind's cells: advancing is 是 or 否.
+    assert table[5][4:] == [50, None, 50, "否"]
     assert consistency.title == "一致性"
     assert [row[0] for row in rows(consistency)[1:]] == [judges[0].first_name, judges[1].first_name]
 
