@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
@@ -225,6 +227,20 @@ def test_attendance_gbk_csv_and_the_command(tmp_path, cohort, roster, admin_user
     )
     assert attendance.recorded_by == admin_user
     assert "新增 1" in capsys.readouterr().out
+
+
+def test_attendance_export_reads_one_or_many_rows_in_the_same_queries(cohort, roster, admin_user):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            exported("attendance", admin_user)
+        return len(captured.captured_queries)
+
+    one = queries()
+    other = SessionFactory(cohort=cohort, title="另一课")
+    for registration in roster["registrations"]:
+        mark(other, registration, "present", by=admin_user)
+
+    assert queries() == one
 
 
 # -- study visits --------------------------------------------------------------------------------
@@ -469,6 +485,20 @@ def test_evaluations_export_has_scores_and_comments_but_no_trainee(cohort, site_
     assert registration.name not in sum(rows, []) and registration.code not in sum(rows, [])
 
 
+def test_evaluations_export_gives_a_lecturer_their_own_sessions_only(cohort, site_tree):
+    teacher = user_in("讲师")
+    own = SessionFactory(cohort=cohort, lecturers=[LecturerPageFactory(user=teacher)])
+    other = SessionFactory(cohort=cohort, lecturers=[LecturerPageFactory()])
+    [registration] = register_trainees(cohort, 1)
+    for session in (own, other):
+        attend(registration, session)
+        rate(registration, session)
+
+    rows = exported("evaluations", teacher)
+
+    assert [row[1] for row in rows[1:]] == [label(own)]
+
+
 def test_hours_export_is_per_trainee_and_cohort(completed_cohort, admin_user):
     rows = exported("hours", admin_user)
 
@@ -485,10 +515,26 @@ def test_hours_export_is_per_trainee_and_cohort(completed_cohort, admin_user):
         "获得学时",
         "班次总学时",
     ]
-    li = completed_cohort["li"]
-    [row] = [row for row in rows[1:] if row[3] == li.code]
-    assert row[:5] == [li.name, li.phone, li.unit, li.code, str(completed_cohort["cohort"])]
-    assert len(rows) - 1 == len({row[3] for row in rows[1:]})
+    cohort = str(completed_cohort["cohort"])
+    by_name = {row[0]: row for row in rows[1:]}
+    li, wang = completed_cohort["li"], completed_cohort["wang"]
+    assert len(rows) == 1 + 3
+    # Late arrivals earn half of 2 hours; the cancelled session counts neither way.
+    assert by_name["李华"] == [
+        "李华",
+        li.phone,
+        li.unit,
+        li.code,
+        cohort,
+        "5",
+        "2",
+        "0",
+        "0",
+        "8",
+        "10",
+    ]
+    assert by_name["王芳"][4:] == [cohort, "4", "0", "0", "1", "8", "10"]
+    assert by_name["王芳"][3] == wang.code
 
 
 def test_hours_export_masks_phones_without_the_permission(completed_cohort):
