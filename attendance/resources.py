@@ -146,6 +146,23 @@ class RosterResource(AcademyResource):
         super().__init__(user=user, **kwargs)
         self.rows = {}
         self.registrations = {}
+        self.session_columns = {}
+
+    def labels(self, session_id: int) -> tuple[str, str]:
+        """The cohort's and the session's names, read once per session: a roster export has
+        many rows per session, and a programme is a page, costly to build for each."""
+        if session_id not in self.session_columns:
+            session = Session.objects.select_related("cohort__programme", "course").get(
+                pk=session_id
+            )
+            self.session_columns[session_id] = (str(session.cohort), session_label(session))
+        return self.session_columns[session_id]
+
+    def dehydrate_cohort(self, attendance):
+        return self.labels(attendance.session_id)[0] if attendance.session_id else ""
+
+    def dehydrate_session(self, attendance):
+        return self.labels(attendance.session_id)[1] if attendance.session_id else ""
 
     def example_row(self):
         return {"status": str(Attendance.Status.PRESENT.label), "reason": ""}
@@ -241,9 +258,20 @@ class RosterResource(AcademyResource):
 
     @classmethod
     def export_queryset(cls, params):
-        queryset = Attendance.objects.select_related(
-            "registration", "session__course", "session__cohort__programme"
-        ).order_by("session__starts_at", "session_id", "registration__name", "pk")
+        queryset = (
+            Attendance.objects.select_related("registration")
+            .only(
+                "session",
+                "status",
+                "reason",
+                "source",
+                "checked_in_at",
+                "registration__code",
+                "registration__name",
+                "registration__unit",
+            )
+            .order_by("session__starts_at", "session_id", "registration__name", "pk")
+        )
         queryset = filtered(AttendanceFilterSet, params, queryset, cls.FILTERS)
         search = " ".join(str(params.get("q") or "").split())
         if search:
