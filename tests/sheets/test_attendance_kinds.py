@@ -6,6 +6,7 @@ import datetime
 import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
@@ -693,3 +694,17 @@ def test_which_roles_may_import_and_export_each_kind(client, kind):
                 assert got in ("denied", "login"), (role, what)
                 if role == "anonymous":
                     assert got == "login"
+
+
+@pytest.mark.parametrize("kind", sorted(MAY))
+def test_each_kind_exports_xlsx_with_a_chinese_file_name(client, cohort, roster, admin_user, kind):
+    client.force_login(admin_user)
+
+    response = client.get(
+        reverse("core_imports:export", args=[kind, "xlsx"]), {"cohort": cohort.pk}
+    )
+
+    assert response.status_code == 200
+    assert "filename*=utf-8''" in response["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert all(ord(cell.value[0]) > 0x2E80 for cell in sheet[1])
