@@ -18,7 +18,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from bookings.models import Cohort
-from core.exports import SafeExportMixin
+from core.imports.buttons import ImportExportButtonsMixin
 from courses.models import CoursePage
 from lecturers.models import LecturerPage
 
@@ -101,17 +101,24 @@ def lecturer_names(evaluation) -> str:
     return "、".join(lecturer.title for lecturer in evaluation.session.lecturers.all())
 
 
-class EvaluationIndexView(SafeExportMixin, IndexView):
+class EvaluationIndexView(ImportExportButtonsMixin, IndexView):
+    """The listing; its exports are the `evaluations` spreadsheet kind's
+    (`attendance.resources.EvaluationResource`), of what the filters show."""
+
     results_template_name = "attendance/admin/evaluation_index_results.html"
     any_permission_required = ["view"]
-    export_headings = {
-        "session": gettext_lazy("session"),
-        "session_starts_at": gettext_lazy("session starts"),
-        "cohort": gettext_lazy("cohort"),
-        "lecturers": gettext_lazy("lecturers"),
-        "average": gettext_lazy("average"),
-        "created_at": gettext_lazy("rated at"),
-    }
+    import_kind = "evaluations"
+
+    def export_params(self) -> dict:
+        names = (
+            "cohort",
+            "course",
+            "lecturer",
+            "created_at_after",
+            "created_at_before",
+            "with_comment",
+        )
+        return {name: self.request.GET[name] for name in names if self.request.GET.get(name)}
 
     def get_base_queryset(self):
         return (
@@ -154,24 +161,9 @@ class EvaluationIndexView(SafeExportMixin, IndexView):
         context["summary"] = self.filter_queryset(self.get_base_queryset()).summary()
         return context
 
-    def to_row_dict(self, item):
-        return {
-            "session": str(item.session),
-            "session_starts_at": local_time(item.session.starts_at),
-            "cohort": str(item.session.cohort),
-            "lecturers": lecturer_names(item),
-            "content": item.content,
-            "delivery": item.delivery,
-            "usefulness": item.usefulness,
-            "organisation": item.organisation,
-            "average": item.average,
-            "comment": item.comment,
-            "created_at": local_time(item.created_at),
-        }
-
 
 class EvaluationViewSet(ModelViewSet):
-    """A listing with filters, averages and Excel/CSV export; nothing else."""
+    """A listing with filters, averages and the `evaluations` kind's exports; nothing else."""
 
     model = Evaluation
     name = "evaluations"
@@ -181,20 +173,6 @@ class EvaluationViewSet(ModelViewSet):
     index_view_class = EvaluationIndexView
     filterset_class = EvaluationFilterSet
     ordering = "-created_at"
-    list_export = [
-        "session",
-        "session_starts_at",
-        "cohort",
-        "lecturers",
-        "content",
-        "delivery",
-        "usefulness",
-        "organisation",
-        "average",
-        "comment",
-        "created_at",
-    ]
-    export_filename = "evaluations"
     add_to_reference_index = False
 
     def get_index_view_kwargs(self, **kwargs):

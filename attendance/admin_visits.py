@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -29,8 +28,8 @@ from wagtail.permission_policies import ModelPermissionPolicy
 
 from bases.models import TrainingBasePage
 from bookings.forms import MobileField
-from core.exports import SafeExportMixin
 from core.forms import StorableTextMixin
+from core.imports.buttons import ImportExportButtonsMixin
 from core.locking import LockTimeout
 from core.models import District
 
@@ -38,7 +37,6 @@ from .models import StudyVisit
 from .services_visits import CONFIRM_PERMISSION, VisitError, confirm_visit, may_confirm
 
 VIEW_ALL = "attendance.view_studyvisit"
-PERSONAL_DATA_PERMISSION = "bookings.view_personal_data"
 
 
 def visible_visits(user):
@@ -101,16 +99,24 @@ class StudyVisitForm(StorableTextMixin, WagtailAdminModelForm):
     contact_phone = MobileField(label=gettext_lazy("contact mobile"))
 
 
-class StudyVisitIndexView(SafeExportMixin, IndexView):
-    confirm_url_name = None
-    export_headings = {
-        "bases": gettext_lazy("training bases visited"),
-        "confirmed_by": gettext_lazy("confirmed by"),
-    }
+class StudyVisitIndexView(ImportExportButtonsMixin, IndexView):
+    """The listing; "导入" and the exports are the `visits` spreadsheet kind's
+    (`attendance.resources.StudyVisitResource`), exporting what the filters show."""
 
-    @cached_property
-    def can_see_personal_data(self) -> bool:
-        return self.request.user.has_perm(PERSONAL_DATA_PERMISSION)
+    confirm_url_name = None
+    import_kind = "visits"
+
+    def export_params(self) -> dict:
+        names = (
+            "visited_on_after",
+            "visited_on_before",
+            "province",
+            "base",
+            "district",
+            "confirmed",
+            "q",
+        )
+        return {name: self.request.GET[name] for name in names if self.request.GET.get(name)}
 
     def get_base_queryset(self):
         return (
@@ -159,27 +165,6 @@ class StudyVisitIndexView(SafeExportMixin, IndexView):
         return user.has_perm(CONFIRM_PERMISSION) and any(
             base.contact_user_id == user.pk for base in visit.bases.all()
         )
-
-    def to_row_dict(self, item):
-        phone = item.contact_phone if self.can_see_personal_data else item.masked_contact_phone
-        confirmed_at = item.confirmed_at
-        return {
-            "organisation": item.organisation,
-            "province": item.province,
-            "city": item.city,
-            "contact_name": item.contact_name,
-            "contact_phone": phone,
-            "visited_on": item.visited_on,
-            "bases": base_names(item),
-            "planned_headcount": item.planned_headcount,
-            "actual_headcount": item.actual_headcount,
-            "confirmed_by": str(item.confirmed_by or ""),
-            # Local time without a zone: spreadsheets would otherwise show UTC.
-            "confirmed_at": timezone.make_naive(confirmed_at).replace(microsecond=0)
-            if confirmed_at
-            else None,
-            "notes": item.notes,
-        }
 
 
 class ConfirmVisitForm(forms.Form):
@@ -256,21 +241,6 @@ class StudyVisitViewSet(ModelViewSet):
     search_backend_name = None
     ordering = "-visited_on"
     copy_view_enabled = False
-    list_export = [
-        "organisation",
-        "province",
-        "city",
-        "contact_name",
-        "contact_phone",
-        "visited_on",
-        "bases",
-        "planned_headcount",
-        "actual_headcount",
-        "confirmed_by",
-        "confirmed_at",
-        "notes",
-    ]
-    export_filename = "study-visits"
     edit_handler = ObjectList(
         [
             MultiFieldPanel(

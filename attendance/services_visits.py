@@ -1,5 +1,6 @@
 """Study visits (来烟学习交流): the contact person of a visited base confirms a visit."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,18 @@ from core.locking import lock_object
 from .models import StudyVisit
 
 CONFIRM_PERMISSION = "attendance.confirm_studyvisit"
+# What staff fill in (`record_visit`); the confirmation is the base contact's.
+STAFF_FIELDS = [
+    "organisation",
+    "province",
+    "city",
+    "contact_name",
+    "contact_phone",
+    "visited_on",
+    "planned_headcount",
+    "actual_headcount",
+    "notes",
+]
 
 
 class VisitError(Exception):
@@ -74,4 +87,32 @@ def confirm_visit(visit: StudyVisit, *, actual_headcount: int, by) -> StudyVisit
             timestamp=now,
             data={"old": previous, "new": actual_headcount},
         )
+    return visit
+
+
+def record_visit(visit: StudyVisit, *, bases, by) -> StudyVisit:
+    """Record a new visit or the staff's change of one (a spreadsheet import's row).
+
+    1. Validate it as the staff's form does (normalised names and mobile, headcounts).
+    2. Save what staff fill in and the bases it went to, in one transaction; an existing visit
+       is locked first, and its confirmation (who confirmed, when: `confirm_visit`'s) is left
+       as the lock found it. A confirmed visit keeps an actual headcount.
+    3. Log `wagtail.create` or `wagtail.edit`, as the admin's forms do, in that transaction.
+    """
+    visit.full_clean(exclude=["bases"])
+    created = visit.pk is None
+    with transaction.atomic():
+        if created:
+            visit.save()
+        else:
+            current = lock_object(StudyVisit, visit.pk)
+            if current.is_confirmed and visit.actual_headcount is None:
+                raise ValidationError(
+                    {"actual_headcount": _("A confirmed visit keeps its actual headcount.")}
+                )
+            visit.confirmed_by_id = current.confirmed_by_id
+            visit.confirmed_at = current.confirmed_at
+            visit.save(update_fields=[*STAFF_FIELDS, "updated_at"])
+        visit.bases.set(bases)
+        log(visit, "wagtail.create" if created else "wagtail.edit", user=by, content_changed=True)
     return visit

@@ -9,6 +9,7 @@ from wagtail.snippets.action_menu import ActionMenuItem
 from wagtail.snippets.models import register_snippet
 
 from bookings.models import Registration, Session
+from core.imports.kinds import HOOK as IMPORT_KINDS
 from core.snippets import DeleteBulkAction
 
 from . import visits_hooks  # noqa: F401  (evaluations, study visits, figures)
@@ -16,7 +17,9 @@ from .admin import scanner
 from .admin.dashboard import CheckInProgressPanel
 from .admin.roster import AttendanceGroup, AttendancePermissionPolicy, roster_url
 from .models import TAKE_ATTENDANCE, Attendance
+from .resources import attendance_kind, evaluations_kind, visits_kind
 from .results import hooks as results_hooks  # noqa: F401  (study hours, completion, certificates)
+from .results.resources import certificates_kind, hours_kind
 from .sections import check_in_qr_section
 from .selfcheckin import remember_registration
 from .services import CHECK_IN_ACTION, MARK_ACTION
@@ -133,3 +136,9 @@ def register_scanner_menu_item():
 # them (a signed cookie) for self check-in.
 hooks.register(Registration.TICKET_SECTION_HOOK, check_in_qr_section)
 hooks.register(Registration.RESPONSE_HOOK, remember_registration)
+
+
+# Spreadsheets in and out (core.imports): rosters and study visits, imported and exported; the
+# evaluations, the study hours and the certificates, exported.
+for kind in (attendance_kind, visits_kind, evaluations_kind, hours_kind, certificates_kind):
+    hooks.register(IMPORT_KINDS, kind)

@@ -30,7 +30,7 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 from bookings.admin.registrations import RegistrationPermissionPolicy
 from bookings.models import Cohort, Session
 from bookings.services.timetable import format_session_time
-from core.exports import SafeExportMixin
+from core.imports.buttons import ImportExportButtonsMixin
 from core.locking import LockTimeout
 from core.snippets import AcademySnippetViewSet
 
@@ -77,16 +77,15 @@ def checked_in_time(attendance: Attendance) -> str:
     return timezone.localtime(attendance.checked_in_at).strftime("%Y-%m-%d %H:%M")
 
 
-class AttendanceIndexView(SafeExportMixin, snippet_views.IndexView):
-    def to_row_dict(self, item):
-        row = super().to_row_dict(item)
-        row["status"] = item.get_status_display()
-        row["source"] = item.get_source_display()
-        # Local time without a zone: spreadsheets would otherwise show UTC.
-        if item.checked_in_at:
-            row["checked_in_at"] = timezone.make_naive(item.checked_in_at).replace(microsecond=0)
-        row["session"] = f"{item.session.display_title} {format_session_time(item.session)}"
-        return row
+class AttendanceIndexView(ImportExportButtonsMixin, snippet_views.IndexView):
+    """The listing; its "导入" and export buttons are the `attendance` spreadsheet kind's
+    (`attendance.resources.RosterResource`), exporting what the filters show."""
+
+    import_kind = "attendance"
+
+    def export_params(self) -> dict:
+        names = ("cohort", "session", "status", "source", "q")
+        return {name: self.request.GET[name] for name in names if self.request.GET.get(name)}
 
 
 class AttendanceHistoryView(snippet_views.HistoryView):
@@ -129,25 +128,6 @@ class AttendanceViewSet(AcademySnippetViewSet):
         ),
         "source",
     ]
-    list_export = [
-        "registration.name",
-        "registration.unit",
-        "registration.code",
-        "session.cohort",
-        "session",
-        "status",
-        "reason",
-        "checked_in_at",
-        "source",
-        "recorded_by",
-    ]
-    export_headings = {
-        "registration.name": gettext_lazy("Trainee"),
-        "registration.unit": gettext_lazy("unit"),
-        "registration.code": gettext_lazy("registration code"),
-        "session.cohort": gettext_lazy("cohort"),
-    }
-    export_filename = "attendance"
     filterset_class = AttendanceFilterSet
     search_fields = ["registration__name", "registration__code"]
     search_backend_name = None

@@ -14,8 +14,6 @@ revoke (granted to 教务 and 学院管理员, academy/migrations/0006_certifica
 State changes go through `attendance.results.services`, which log them.
 """
 
-from decimal import Decimal
-
 import django_filters
 from django import forms
 from django.contrib.admin.utils import quote
@@ -37,14 +35,13 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.models import IndexView, InspectView
-from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from bookings.models import Cohort, Registration
-from core.exports import SafeExportMixin
+from core.imports.buttons import ImportExportButtonsMixin
 from core.locking import LockTimeout
 from core.validators import MOBILE_INPUT
 
@@ -57,7 +54,6 @@ from .services import CertificateError, issue_certificates, revoke_certificate
 VIEW_LEDGER = "attendance.view_attendance"
 VIEW_CERTIFICATES = "attendance.view_certificate"
 ISSUE = "attendance.issue_certificate"
-PERSONAL_DATA_PERMISSION = "bookings.view_personal_data"
 
 
 def require(user, permission: str) -> None:
@@ -321,7 +317,16 @@ class CertificateFilterSet(WagtailFilterSet):
         fields = ["cohort", "valid"]
 
 
-class CertificateIndexView(SafeExportMixin, IndexView):
+class CertificateIndexView(ImportExportButtonsMixin, IndexView):
+    """The listing; its exports are the `certificates` spreadsheet kind's
+    (`attendance.results.resources.CertificateResource`), of what the filters show."""
+
+    import_kind = "certificates"
+
+    def export_params(self) -> dict:
+        names = ("cohort", "valid", "q")
+        return {name: self.request.GET[name] for name in names if self.request.GET.get(name)}
+
     def get_list_more_buttons(self, instance):
         buttons = list(super().get_list_more_buttons(instance))
         if instance.is_valid and self.request.user.has_perm(ISSUE):
@@ -334,15 +339,6 @@ class CertificateIndexView(SafeExportMixin, IndexView):
                 )
             )
         return buttons
-
-    def to_row_dict(self, item):
-        row = super().to_row_dict(item)
-        row["status"] = item.status
-        for name in ("issued_at", "revoked_at"):
-            if row.get(name):
-                # Local time without a zone: spreadsheets would otherwise show UTC.
-                row[name] = timezone.make_naive(row[name]).replace(microsecond=0)
-        return row
 
 
 def revoke_url(certificate: Certificate, *, next_url: str = "") -> str:
@@ -461,22 +457,6 @@ class CertificateViewSet(ModelViewSet):
     search_fields = ["serial", "name"]
     search_backend_name = None
     ordering = ["-issued_at", "-pk"]
-    list_export = [
-        "serial",
-        "name",
-        "programme_title",
-        "cohort_title",
-        "starts_on",
-        "ends_on",
-        "hours",
-        "status",
-        "issued_at",
-        "issued_by",
-        "revoked_at",
-        "revoked_by",
-        "revoke_reason",
-    ]
-    export_filename = "certificates"
 
     @cached_property
     def list_display(self):
@@ -560,9 +540,13 @@ class StudyHoursFilterSet(WagtailFilterSet):
         return queryset.filter(registration__phone=MOBILE_INPUT.normalize(value))
 
 
-class StudyHoursView(SafeExportMixin, SpreadsheetExportMixin, BaseListingView):
+class StudyHoursView(ImportExportButtonsMixin, BaseListingView):
     """The ledger's lines; filtered by a mobile number, a trainee's totals per cohort and per
-    year above them."""
+    year above them. Its exports are the `hours` spreadsheet kind's
+    (`attendance.results.resources.StudyHoursResource`): per trainee and cohort, of what the
+    filters show."""
+
+    import_kind = "hours"
 
     page_title = gettext_lazy("Study hours ledger")
     header_icon = "list-ul"
@@ -575,29 +559,6 @@ class StudyHoursView(SafeExportMixin, SpreadsheetExportMixin, BaseListingView):
     verbose_name_plural = gettext_lazy("attendance records")
     is_searchable = True
     search_fields = ["registration__name", "registration__code"]
-    export_filename = "study-hours"
-    list_export = [
-        "day",
-        "name",
-        "phone",
-        "unit",
-        "cohort",
-        "session",
-        "status",
-        "study_hours",
-        "credited",
-    ]
-    export_headings = {
-        "day": gettext_lazy("date"),
-        "name": gettext_lazy("name"),
-        "phone": gettext_lazy("mobile"),
-        "unit": gettext_lazy("unit"),
-        "cohort": gettext_lazy("cohort"),
-        "session": gettext_lazy("session"),
-        "status": gettext_lazy("status"),
-        "study_hours": gettext_lazy("study hours"),
-        "credited": gettext_lazy("credited study hours"),
-    }
 
     def dispatch(self, request, *args, **kwargs):
         require(request.user, VIEW_LEDGER)
@@ -650,50 +611,9 @@ class StudyHoursView(SafeExportMixin, SpreadsheetExportMixin, BaseListingView):
             }
         return context
 
-    @cached_property
-    def header_buttons(self):
-        return [
-            HeaderButton(
-                _("Export Excel"), url=self.xlsx_export_url, icon_name="download", priority=20
-            ),
-            HeaderButton(
-                _("Export CSV"), url=self.csv_export_url, icon_name="download", priority=30
-            ),
-        ]
-
-    @cached_property
-    def xlsx_export_url(self):
-        return self.get_export_url("xlsx")
-
-    @cached_property
-    def csv_export_url(self):
-        return self.get_export_url("csv")
-
-    def get_export_url(self, export_format: str) -> str:
-        query = self.request.GET.copy()
-        query.pop("p", None)
-        query["export"] = export_format
-        return reverse(self.index_url_name) + "?" + query.urlencode()
-
-    def to_row_dict(self, item):
-        registration = item.registration
-        can_see_phone = self.request.user.has_perm(PERSONAL_DATA_PERMISSION)
-        return {
-            "day": timezone.localdate(item.session.starts_at),
-            "name": registration.name,
-            "phone": registration.phone if can_see_phone else registration.masked_phone,
-            "unit": registration.unit,
-            "cohort": str(item.session.cohort),
-            "session": item.session.display_title,
-            "status": item.get_status_display(),
-            "study_hours": item.session.study_hours,
-            "credited": Decimal(item.credited_hours).quantize(Decimal("0.01")),
-        }
-
-    def get(self, request, *args, **kwargs):
-        if self.is_export:
-            return self.as_spreadsheet(self.get_queryset(), request.GET.get("export"))
-        return super().get(request, *args, **kwargs)
+    def export_params(self) -> dict:
+        names = ("phone", "cohort", "year", "status", "q")
+        return {name: self.request.GET[name] for name in names if self.request.GET.get(name)}
 
 
 class StudyHoursViewSet(ViewSet):

@@ -486,11 +486,10 @@ EXPECTED = {
     "wagtailsnippetchoosers_bookings_registration:chosen_multiple": admin(*TRAINING),
     "wagtailsnippetchoosers_bookings_registration:create": staff(DENIED),
     # Attendance is written by the scanner's API and the roster (attendance.services): its
-    # listing shows and exports it to those who take attendance; nobody adds, edits or deletes
-    # a row here. The roster is the form that changes a session's statuses.
-    "wagtailsnippets_attendance_attendance:list": Variants(
-        {"": admin(*TRAINING), "csv": admin(*TRAINING), "xlsx": admin(*TRAINING)}
-    ),
+    # listing shows it to those who take attendance (its export is the `attendance` spreadsheet
+    # kind's); nobody adds, edits or deletes a row here. The roster is the form that changes a
+    # session's statuses.
+    "wagtailsnippets_attendance_attendance:list": admin(*TRAINING),
     "wagtailsnippets_attendance_attendance:list_results": admin(*TRAINING),
     "wagtailsnippets_attendance_attendance:add": staff(DENIED),
     "wagtailsnippets_attendance_attendance:edit": staff(DENIED),
@@ -652,15 +651,13 @@ EXPECTED = {
     "completion:cohort": admin(*TRAINING),
     "completion:issue": admin(*TRAINING),
     "completion:certificates_pdf": admin(*TRAINING),
-    "attendance_certificates:index": Variants(
-        {"": admin(*TRAINING), "csv": admin(*TRAINING), "xlsx": admin(*TRAINING)}
-    ),
+    # The certificates', the ledger's, the evaluations' and the study visits' exports are their
+    # spreadsheet kinds' (core_imports:export; tests/sheets/test_attendance_kinds.py).
+    "attendance_certificates:index": admin(*TRAINING),
     "attendance_certificates:index_results": admin(*TRAINING),
     "attendance_certificates:inspect": admin(*TRAINING),
     "attendance_certificates:revoke": admin(*TRAINING),
-    "study_hours:index": Variants(
-        {"": admin(*TRAINING), "csv": admin(*TRAINING), "xlsx": admin(*TRAINING)}
-    ),
+    "study_hours:index": admin(*TRAINING),
     "study_hours:index_results": admin(*TRAINING),
     # Evaluations, study visits and the figures (issue 11). The public figures; a trainee's rating
     # form by their private token (the fixture's trainee was marked present at the session); the
@@ -669,21 +666,9 @@ EXPECTED = {
     # confirms a visit to their base.
     "figures": everyone(OK),
     "evaluation:rate": everyone(OK),
-    "evaluations:index": Variants(
-        {
-            "": admin(*TRAINING, "lecturer"),
-            "csv": admin(*TRAINING, "lecturer"),
-            "xlsx": admin(*TRAINING, "lecturer"),
-        }
-    ),
+    "evaluations:index": admin(*TRAINING, "lecturer"),
     "evaluations:index_results": admin(*TRAINING, "lecturer"),
-    "study_visits:index": Variants(
-        {
-            "": admin(*TRAINING, "base_contact"),
-            "csv": admin(*TRAINING, "base_contact"),
-            "xlsx": admin(*TRAINING, "base_contact"),
-        }
-    ),
+    "study_visits:index": admin(*TRAINING, "base_contact"),
     "study_visits:index_results": admin(*TRAINING, "base_contact"),
     "study_visits:add": admin(*TRAINING),
     "study_visits:edit": admin(*TRAINING),
@@ -1095,18 +1080,13 @@ def arguments(key: str, names: list[str], w) -> dict:
 
 
 EXPORTS = {
-    "wagtailsnippets_attendance_attendance:list",
     "wagtailsnippets_bookings_registration:list",
     "wagtailsnippets_competitions_project:list",
     "wagtailsnippets_core_organisation:list",
 }
-# Exports of listings that are not snippets (asked for as CSV and Excel all the same).
-ADMIN_EXPORTS = {
-    "attendance_certificates:index",
-    "study_hours:index",
-    "evaluations:index",
-    "study_visits:index",
-}
+# Exports of listings that are not snippets (asked for as CSV and Excel all the same): none
+# now, the attendance app's listings export through their spreadsheet kinds.
+ADMIN_EXPORTS: set[str] = set()
 UNNAMED = {"admin/test404/": "/admin/test404/", "admin/^.*/$": "/admin/no-such-screen/"}
 
 
@@ -1287,8 +1267,7 @@ def model_exportable_listings() -> set[str]:
 
 def test_every_export_is_asked_for_as_csv_and_excel():
     assert exportable_listings() == EXPORTS
-    # The study-hours ledger is a report view of its own, not a ModelViewSet's listing.
-    assert model_exportable_listings() == ADMIN_EXPORTS - {"study_hours:index"}
+    assert model_exportable_listings() == ADMIN_EXPORTS
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
@@ -163,14 +164,15 @@ def test_listing_filters_by_status_and_exports_in_chinese(client, registrar, coh
     mark(session, absent, Status.ABSENT, by=registrar)
 
     listing = client.get("/admin/snippets/attendance/attendance/", {"status": "absent"})
+    # The listing's export is the `attendance` spreadsheet kind's (tests/sheets).
     export = client.get(
-        "/admin/snippets/attendance/attendance/", {"export": "csv", "session": session.pk}
+        reverse("core_imports:export", args=["attendance", "csv"]), {"session": session.pk}
     )
 
     assert [row.registration for row in listing.context["object_list"]] == [absent]
     lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
-    assert lines[0] == "学员,单位,报名码,班次,课次,状态,原因,签到时间,来源,记录人"
-    assert sorted(line.split(",")[0] for line in lines[1:]) == sorted([present.name, absent.name])
+    assert lines[0] == "班次,课次,报名码,姓名,单位,考勤状态,签到时间,请假原因,签到方式"
+    assert sorted(line.split(",")[3] for line in lines[1:]) == sorted([present.name, absent.name])
     assert any(",缺勤,," in line for line in lines[1:])
 
 

@@ -307,7 +307,8 @@ def test_evaluation_export_has_scores_and_comments_but_no_trainee(client, cohort
     registration = Evaluation.objects.get().registration
     client.force_login(SuperuserFactory())
 
-    response = client.get(reverse("evaluations:index") + "?export=csv")
+    # The listing's export is the `evaluations` spreadsheet kind's (tests/sheets).
+    response = client.get(reverse("core_imports:export", args=["evaluations", "csv"]))
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
 
