@@ -9,6 +9,7 @@ writes its audit entry (Wagtail's log) in the transaction of the change. On SQLi
 any other writer.
 """
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, make_dataclass
 
@@ -162,7 +163,7 @@ def register(
     if not applicants:
         raise BookingError(_("Add at least one trainee."))
     phones = [applicant.phone for applicant in applicants]
-    repeated = sorted({phone for phone in phones if phones.count(phone) > 1})
+    repeated = sorted(phone for phone, count in Counter(phones).items() if count > 1)
     if repeated:
         raise BookingError(
             _("The same mobile number appears twice: %(phones)s.")

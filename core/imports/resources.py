@@ -11,6 +11,7 @@ unless the user holds `personal_permission`.
 import difflib
 import re
 from decimal import Decimal, InvalidOperation
+from operator import attrgetter
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -217,10 +218,74 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
         report_skipped = True
         clean_model_instances = True
         skip_html_diff = True
+        # The preview shows the file's own values, never a diff, so none is computed: the
+        # library's diff renders every field of every row twice and deep-copies the instance
+        # (with the rows it refers to); `skip_row` below compares against `original_values`.
+        skip_diff = True
 
     def __init__(self, *, user=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
+        self._import_fields = None
+        self._original = (None, None)
+        self._compared = None
+
+    def get_import_fields(self):
+        """The library's, worked out once per resource rather than three times per row."""
+        if self._import_fields is None:
+            self._import_fields = super().get_import_fields()
+        return self._import_fields
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        super().after_init_instance(instance, new, row, **kwargs)
+        self._original = (instance, self.field_values(instance))
+
+    def compared_fields(self) -> list:
+        """(field, value getter) for each import field `skip_row` compares. A read-only column
+        is never written by an import, and a many-to-many one is compared with the database; a
+        foreign key is compared by its id, which needs no query (the library compares the rows,
+        equal when their ids are)."""
+        if self._compared is None:
+            self._compared = []
+            model_fields = {field.name: field for field in self._meta.model._meta.concrete_fields}
+            for field in self.get_import_fields():
+                if field.readonly or isinstance(field.widget, widgets.ManyToManyWidget):
+                    continue
+                model_field = model_fields.get(field.attribute or "")
+                if model_field is not None and model_field.many_to_one:
+                    self._compared.append((field, attrgetter(model_field.attname)))
+                else:
+                    self._compared.append((field, field.get_value))
+        return self._compared
+
+    def field_values(self, instance) -> list:
+        """What `skip_row` compares: each compared field's value as the instance has it now."""
+        return [value(instance) for _field, value in self.compared_fields()]
+
+    def original_values(self, instance) -> list | None:
+        """The compared fields' values `instance` had before the row was applied to it (None
+        when it was not the row's instance: a kind's `after_init_instance` without `super()`)."""
+        kept, values = self._original
+        return values if kept is instance else None
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """`skip_unchanged` as the library's, comparing with the values the instance had when
+        it was found (`original_values`) instead of a deep copy of it."""
+        if not self._meta.skip_unchanged or import_validation_errors:
+            return False
+        if not self._meta.skip_diff:
+            return super().skip_row(instance, original, row, import_validation_errors)
+        before = self.original_values(instance)
+        if before is None or self.field_values(instance) != before:
+            return False
+        for field in self.get_import_fields():
+            # As the library: the m2m is not written yet, so the saved one is the original.
+            if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
+                wanted = sorted(item.pk for item in field.clean(row))
+                current = [] if instance.pk is None else field.get_value(instance).all()
+                if wanted != sorted(item.pk for item in current):
+                    return False
+        return True
 
     @classmethod
     def natural_key(cls) -> list[str]:
