@@ -28,6 +28,7 @@ from lecturers.models import LecturerPage
 
 from .models import Cohort, Registration, Session
 from .services import Applicant, BookingError, register
+from .services.registrations import check_registration
 from .services.timetable import SchedulingError, schedule_session
 
 PERSONAL_DATA_PERMISSION = "bookings.view_personal_data"
@@ -193,6 +194,11 @@ class RegistrationResource(AcademyResource):
             return
         for cohort_id, applicants in sorted(self.pending.items()):
             try:
+                if kwargs.get("dry_run"):
+                    # The preview asks what `register` would refuse (window, numbers already
+                    # registered, seats) under the same lock, and writes nothing to roll back.
+                    check_registration(cohort_id, applicants=applicants)
+                    continue
                 self.registrations += register(
                     cohort_id,
                     applicants=applicants,

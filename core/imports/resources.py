@@ -236,6 +236,12 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
             self._import_fields = super().get_import_fields()
         return self._import_fields
 
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        """The library's, without its debug message for each column a row does not have (a
+        formatted string per row and column, logged or not)."""
+        if field.attribute and not field.readonly and field.column_name in row:
+            super().import_field(field, instance, row, is_m2m, **kwargs)
+
     def after_init_instance(self, instance, new, row, **kwargs):
         super().after_init_instance(instance, new, row, **kwargs)
         self._original = (instance, self.field_values(instance))
