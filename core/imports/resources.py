@@ -6,6 +6,10 @@ names (`column_name`, the headers of templates and exports) and accept the Engli
 sheet twice updates rather than duplicates); which knows the acting user (`self.user`); and
 whose exports pass every cell through `core.exports.neutralise` and mask `personal_fields`
 unless the user holds `personal_permission`.
+
+Rows are imported without the library's diff (`skip_diff`, for speed: 10,000 rows in seconds),
+so the `original` a kind's `skip_row` receives is None: compare with
+`self.original_values(instance)`, or call `super().skip_row(...)`, which does.
 """
 
 import difflib
@@ -268,9 +272,17 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
         """What `skip_row` compares: each compared field's value as the instance has it now."""
         return [value(instance) for _field, value in self.compared_fields()]
 
-    def original_values(self, instance) -> list | None:
-        """The compared fields' values `instance` had before the row was applied to it (None
-        when it was not the row's instance: a kind's `after_init_instance` without `super()`)."""
+    def original_values(self, instance) -> dict | None:
+        """attribute → the value `instance` had before the row was applied to it, for each
+        compared field (None when it was not the row's instance: a kind's
+        `after_init_instance` without `super()`)."""
+        values = self._values_before(instance)
+        if values is None:
+            return None
+        fields = [field for field, _value in self.compared_fields()]
+        return {field.attribute: value for field, value in zip(fields, values, strict=True)}
+
+    def _values_before(self, instance) -> list | None:
         kept, values = self._original
         return values if kept is instance else None
 
@@ -281,7 +293,7 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
             return False
         if not self._meta.skip_diff:
             return super().skip_row(instance, original, row, import_validation_errors)
-        before = self.original_values(instance)
+        before = self._values_before(instance)
         if before is None or self.field_values(instance) != before:
             return False
         for field in self.get_import_fields():
