@@ -240,6 +240,23 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
             self._import_fields = super().get_import_fields()
         return self._import_fields
 
+    def after_import(self, dataset, result, **kwargs):
+        """Without the library's reset of the table's id sequence (to the largest id the
+        import's transaction sees) unless the import writes ids itself: under concurrent
+        writers (a trainee registering, another import) the reset hands out ids already
+        taken, and one of them fails on the primary key."""
+        if self.writes_ids():
+            super().after_import(dataset, result, **kwargs)
+        else:
+            resources.Resource.after_import(self, dataset, result, **kwargs)
+
+    def writes_ids(self) -> bool:
+        primary_key = self._meta.model._meta.pk
+        return any(
+            field.attribute in (primary_key.name, primary_key.attname) and not field.readonly
+            for field in self.get_import_fields()
+        )
+
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         """The library's, without its debug message for each column a row does not have (a
         formatted string per row and column, logged or not)."""
