@@ -1,5 +1,7 @@
 """Imports at the same instant keep the seat rules: a cohort is never overbooked, and each
-file is registered whole or refused whole (PostgreSQL: threads with their own connections)."""
+file is registered whole or refused whole (PostgreSQL: threads with their own connections).
+It also failed on the primary key while django-import-export reset the id sequence after each
+import (to the largest id its own transaction saw): `AcademyResource.after_import`."""
 
 from collections import Counter
 
