@@ -53,7 +53,8 @@ class LocalDateTimeWidget(widgets.DateTimeWidget):
 class RegistrationResource(AcademyResource):
     """报名: one row per trainee; a phone already active in the cohort is updated (its details,
     never its status), new ones are registered together per cohort through `register`: they all
-    get seats, or all go on the waiting list, or the import is refused."""
+    get seats, or all go on the waiting list, or the import is refused. The preview asks
+    `check_registration` the same of each cohort and writes nothing."""
 
     cohort = column("cohort", "班次", cohort_widget())
     name = column("name", "姓名")
