@@ -87,6 +87,9 @@ class RegistrationResource(AcademyResource):
         # No savepoint per row (two statements each): the import is one transaction, applied
         # whole or rolled back whole; rows are saved by `save_instance` below, not in bulk.
         use_bulk = True
+        # No deep copy of each row's instance (with the cohort and programme it holds) for the
+        # unchanged check: `AcademyResource.skip_row` compares `original_values` instead.
+        skip_diff = True
         fields = (
             "cohort",
             *Registration.TRAINEE_FIELDS,

@@ -7,9 +7,10 @@ sheet twice updates rather than duplicates); which knows the acting user (`self.
 whose exports pass every cell through `core.exports.neutralise` and mask `personal_fields`
 unless the user holds `personal_permission`.
 
-Rows are imported without the library's diff (`skip_diff`, for speed: 10,000 rows in seconds),
-so the `original` a kind's `skip_row` receives is None: compare with
-`self.original_values(instance)`, or call `super().skip_row(...)`, which does.
+No kind renders the library's row diff (never shown: `skip_html_diff`). A kind that imports
+many rows may also set `skip_diff = True` in its Meta (registrations do: no `deepcopy` of each
+instance); its `skip_row` then receives `original=None` and compares with
+`self.original_values(instance)`, as `AcademyResource.skip_row` does for `skip_unchanged`.
 """
 
 import difflib
@@ -193,6 +194,19 @@ def column(attribute, column_name, widget=None, **kwargs) -> Field:
     )
 
 
+class NoDiff:
+    """django-import-export's `Diff` for kinds whose diff is never shown: nothing rendered."""
+
+    def __init__(self, resource, instance, new):
+        self.new = new
+
+    def compare_with(self, resource, instance):
+        pass
+
+    def as_html(self):
+        return []
+
+
 class ProgressMixin:
     """Calls `self.progress(1)` after each row, when the management command set it."""
 
@@ -222,10 +236,6 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
         report_skipped = True
         clean_model_instances = True
         skip_html_diff = True
-        # The preview shows the file's own values, never a diff, so none is computed: the
-        # library's diff renders every field of every row twice and deep-copies the instance
-        # (with the rows it refers to); `skip_row` below compares against `original_values`.
-        skip_diff = True
 
     def __init__(self, *, user=None, **kwargs):
         super().__init__(**kwargs)
@@ -234,11 +244,18 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
         self._original = (None, None)
         self._compared = None
 
+    @classmethod
+    def get_diff_class(cls):
+        """The library's diff renders every field of every row twice; the preview shows the
+        file's own values, never the diff, so none is made."""
+        return NoDiff if cls._meta.skip_html_diff else super().get_diff_class()
+
     def get_import_fields(self):
-        """The library's, worked out once per resource rather than three times per row."""
-        if self._import_fields is None:
-            self._import_fields = super().get_import_fields()
-        return self._import_fields
+        """The library's, worked out once per set of fields rather than three times per row."""
+        names = tuple(self.fields)
+        if self._import_fields is None or self._import_fields[0] != names:
+            self._import_fields = (names, super().get_import_fields())
+        return self._import_fields[1]
 
     def after_import(self, dataset, result, **kwargs):
         """Without the library's reset of the table's id sequence (to the largest id the
@@ -265,7 +282,8 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
 
     def after_init_instance(self, instance, new, row, **kwargs):
         super().after_init_instance(instance, new, row, **kwargs)
-        self._original = (instance, self.field_values(instance))
+        if self._meta.skip_diff:
+            self._original = (instance, self.field_values(instance))
 
     def compared_fields(self) -> list:
         """(field, value getter) for each import field `skip_row` compares. A read-only column
