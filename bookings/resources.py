@@ -42,6 +42,7 @@ from .admin.notices import (
 from .models import Cohort, Registration, Session
 from .notifications import recipient
 from .services import Applicant, BookingError, register
+from .services.registrations import check_registration
 from .services.timetable import SchedulingError, schedule_session
 
 PERSONAL_DATA_PERMISSION = "bookings.view_personal_data"
@@ -76,7 +77,8 @@ def cohort_filename_parts(params) -> list[str]:
 class RegistrationResource(AcademyResource):
     """报名: one row per trainee; a phone already active in the cohort is updated (its details,
     never its status), new ones are registered together per cohort through `register`: they all
-    get seats, or all go on the waiting list, or the import is refused."""
+    get seats, or all go on the waiting list, or the import is refused. The preview asks
+    `check_registration` the same of each cohort and writes nothing."""
 
     cohort = column("cohort", "班次", cohort_widget())
     name = column("name", "姓名")
@@ -109,6 +111,9 @@ class RegistrationResource(AcademyResource):
         # No savepoint per row (two statements each): the import is one transaction, applied
         # whole or rolled back whole; rows are saved by `save_instance` below, not in bulk.
         use_bulk = True
+        # No deep copy of each row's instance (with the cohort and programme it holds) for the
+        # unchanged check: `AcademyResource.skip_row` compares `original_values` instead.
+        skip_diff = True
         fields = (
             "cohort",
             *Registration.TRAINEE_FIELDS,
@@ -217,6 +222,11 @@ class RegistrationResource(AcademyResource):
             return
         for cohort_id, applicants in sorted(self.pending.items()):
             try:
+                if kwargs.get("dry_run"):
+                    # The preview asks what `register` would refuse (window, numbers already
+                    # registered, seats) under the same lock, and writes nothing to roll back.
+                    check_registration(cohort_id, applicants=applicants)
+                    continue
                 self.registrations += register(
                     cohort_id,
                     applicants=applicants,

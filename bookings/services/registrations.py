@@ -9,6 +9,8 @@ writes its audit entry (Wagtail's log) in the transaction of the change. On SQLi
 any other writer.
 """
 
+import datetime
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, make_dataclass
 
@@ -130,6 +132,43 @@ def seat_counts(cohort: Cohort) -> tuple[int, int]:
     return counts["taken"], counts["waiting"]
 
 
+def check_registration(
+    cohort_id: int,
+    *,
+    applicants: Sequence[Applicant],
+    lock: bool = True,
+    after_count: Callable[[], None] | None = None,
+) -> tuple[Cohort, str, datetime.datetime]:
+    """Steps 1 to 3 of `register`, writing nothing: the cohort (locked, for the rest of the
+    caller's transaction), the status every applicant would get and the time the lock was
+    had, or the BookingError `register` would raise. An import's preview asks this instead
+    of registering and rolling back. Needs a transaction, as the lock does."""
+    if not applicants:
+        raise BookingError(_("Add at least one trainee."))
+    phones = [applicant.phone for applicant in applicants]
+    repeated = sorted(phone for phone, count in Counter(phones).items() if count > 1)
+    if repeated:
+        raise BookingError(
+            _("The same mobile number appears twice: %(phones)s.")
+            % {"phones": "、".join(mask_phone(phone) for phone in repeated)}
+        )
+    cohort = lock_cohort(cohort_id) if lock else Cohort.objects.get(pk=cohort_id)
+    now = timezone.now()
+    if not cohort.accepts_registrations(now):
+        raise RegistrationClosed()
+    taken = list(
+        Registration.objects.filter(
+            cohort=cohort, phone__in=phones, status__in=Registration.ACTIVE_STATUSES
+        ).values_list("phone", flat=True)
+    )
+    if taken:
+        raise AlreadyRegistered(taken)
+    seats_taken, waiting = seat_counts(cohort)
+    if after_count:
+        after_count()
+    return cohort, decide_status(cohort, len(applicants), seats_taken, waiting), now
+
+
 def register(
     cohort_id: int,
     *,
@@ -159,32 +198,10 @@ def register(
     `lock=False` and `after_count` exist for the control test that shows the race the lock
     prevents; nothing else passes them.
     """
-    if not applicants:
-        raise BookingError(_("Add at least one trainee."))
-    phones = [applicant.phone for applicant in applicants]
-    repeated = sorted({phone for phone in phones if phones.count(phone) > 1})
-    if repeated:
-        raise BookingError(
-            _("The same mobile number appears twice: %(phones)s.")
-            % {"phones": "、".join(mask_phone(phone) for phone in repeated)}
-        )
-
     with transaction.atomic():
-        cohort = lock_cohort(cohort_id) if lock else Cohort.objects.get(pk=cohort_id)
-        now = timezone.now()
-        if not cohort.accepts_registrations(now):
-            raise RegistrationClosed()
-        taken = list(
-            Registration.objects.filter(
-                cohort=cohort, phone__in=phones, status__in=Registration.ACTIVE_STATUSES
-            ).values_list("phone", flat=True)
+        cohort, status, now = check_registration(
+            cohort_id, applicants=applicants, lock=lock, after_count=after_count
         )
-        if taken:
-            raise AlreadyRegistered(taken)
-        seats_taken, waiting = seat_counts(cohort)
-        if after_count:
-            after_count()
-        status = decide_status(cohort, len(applicants), seats_taken, waiting)
 
         registration_group = None
         if group:

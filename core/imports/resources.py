@@ -6,11 +6,17 @@ names (`column_name`, the headers of templates and exports) and accept the Engli
 sheet twice updates rather than duplicates); which knows the acting user (`self.user`); and
 whose exports pass every cell through `core.exports.neutralise` and mask `personal_fields`
 unless the user holds `personal_permission`.
+
+No kind renders the library's row diff (never shown: `skip_html_diff`). A kind that imports
+many rows may also set `skip_diff = True` in its Meta (registrations do: no `deepcopy` of each
+instance); its `skip_row` then receives `original=None` and compares with
+`self.original_values(instance)`, as `AcademyResource.skip_row` does for `skip_unchanged`.
 """
 
 import difflib
 import re
 from decimal import Decimal, InvalidOperation
+from operator import attrgetter
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -188,6 +194,19 @@ def column(attribute, column_name, widget=None, **kwargs) -> Field:
     )
 
 
+class NoDiff:
+    """django-import-export's `Diff` for kinds whose diff is never shown: nothing rendered."""
+
+    def __init__(self, resource, instance, new):
+        self.new = new
+
+    def compare_with(self, resource, instance):
+        pass
+
+    def as_html(self):
+        return []
+
+
 class ProgressMixin:
     """Calls `self.progress(1)` after each row, when the management command set it."""
 
@@ -221,6 +240,105 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
     def __init__(self, *, user=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
+        self._import_fields = None
+        self._original = (None, None)
+        self._compared = None
+
+    @classmethod
+    def get_diff_class(cls):
+        """The library's diff renders every field of every row twice; the preview shows the
+        file's own values, never the diff, so none is made."""
+        return NoDiff if cls._meta.skip_html_diff else super().get_diff_class()
+
+    def get_import_fields(self):
+        """The library's, worked out once per set of fields rather than three times per row."""
+        names = tuple(self.fields)
+        if self._import_fields is None or self._import_fields[0] != names:
+            self._import_fields = (names, super().get_import_fields())
+        return self._import_fields[1]
+
+    def after_import(self, dataset, result, **kwargs):
+        """Without the library's reset of the table's id sequence (to the largest id the
+        import's transaction sees) unless the import writes ids itself: under concurrent
+        writers (a trainee registering, another import) the reset hands out ids already
+        taken, and one of them fails on the primary key."""
+        if self.writes_ids():
+            super().after_import(dataset, result, **kwargs)
+        else:
+            resources.Resource.after_import(self, dataset, result, **kwargs)
+
+    def writes_ids(self) -> bool:
+        primary_key = self._meta.model._meta.pk
+        return any(
+            field.attribute in (primary_key.name, primary_key.attname) and not field.readonly
+            for field in self.get_import_fields()
+        )
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        """The library's, without its debug message for each column a row does not have (a
+        formatted string per row and column, logged or not)."""
+        if field.attribute and not field.readonly and field.column_name in row:
+            super().import_field(field, instance, row, is_m2m, **kwargs)
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        super().after_init_instance(instance, new, row, **kwargs)
+        if self._meta.skip_diff:
+            self._original = (instance, self.field_values(instance))
+
+    def compared_fields(self) -> list:
+        """(field, value getter) for each import field `skip_row` compares. A read-only column
+        is never written by an import, and a many-to-many one is compared with the database; a
+        foreign key is compared by its id, which needs no query (the library compares the rows,
+        equal when their ids are)."""
+        if self._compared is None:
+            self._compared = []
+            model_fields = {field.name: field for field in self._meta.model._meta.concrete_fields}
+            for field in self.get_import_fields():
+                if field.readonly or isinstance(field.widget, widgets.ManyToManyWidget):
+                    continue
+                model_field = model_fields.get(field.attribute or "")
+                if model_field is not None and model_field.many_to_one:
+                    self._compared.append((field, attrgetter(model_field.attname)))
+                else:
+                    self._compared.append((field, field.get_value))
+        return self._compared
+
+    def field_values(self, instance) -> list:
+        """What `skip_row` compares: each compared field's value as the instance has it now."""
+        return [value(instance) for _field, value in self.compared_fields()]
+
+    def original_values(self, instance) -> dict | None:
+        """attribute → the value `instance` had before the row was applied to it, for each
+        compared field (None when it was not the row's instance: a kind's
+        `after_init_instance` without `super()`)."""
+        values = self._values_before(instance)
+        if values is None:
+            return None
+        fields = [field for field, _value in self.compared_fields()]
+        return {field.attribute: value for field, value in zip(fields, values, strict=True)}
+
+    def _values_before(self, instance) -> list | None:
+        kept, values = self._original
+        return values if kept is instance else None
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """`skip_unchanged` as the library's, comparing with the values the instance had when
+        it was found (`original_values`) instead of a deep copy of it."""
+        if not self._meta.skip_unchanged or import_validation_errors:
+            return False
+        if not self._meta.skip_diff:
+            return super().skip_row(instance, original, row, import_validation_errors)
+        before = self._values_before(instance)
+        if before is None or self.field_values(instance) != before:
+            return False
+        for field in self.get_import_fields():
+            # As the library: the m2m is not written yet, so the saved one is the original.
+            if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
+                wanted = sorted(item.pk for item in field.clean(row))
+                current = [] if instance.pk is None else field.get_value(instance).all()
+                if wanted != sorted(item.pk for item in current):
+                    return False
+        return True
 
     @classmethod
     def natural_key(cls) -> list[str]:
