@@ -27,7 +27,6 @@ from django.utils.translation import gettext_lazy
 from import_export import widgets
 from import_export.fields import Field
 
-from core.exports import FORMULA_PREFIXES
 from core.imports.kinds import ImportKind
 from core.imports.resources import (
     AcademyResource,
@@ -143,25 +142,10 @@ def refusal_error(refusal) -> ValidationError:
     return ValidationError(str(getattr(refusal, "message", refusal)))
 
 
-class ReadsBackNeutralisedText:
-    """A cell an export neutralised ('=1+1, see `core.exports`) is read back as it was typed
-    (=1+1), so that a project titled "=1+1" exported and imported again is the same project."""
-
-    def before_import_row(self, row, **kwargs):
-        super().before_import_row(row, **kwargs)
-        for header, value in row.items():
-            if (
-                isinstance(value, str)
-                and value.startswith("'")
-                and value[1:].startswith(FORMULA_PREFIXES)
-            ):
-                row[header] = value[1:]
-
-
 # -- projects ------------------------------------------------------------------------------------
 
 
-class ProjectResource(ReadsBackNeutralisedText, AcademyResource):
+class ProjectResource(AcademyResource):
     """参赛项目: one row per project; competition, credit code and title find an existing one."""
 
     competition = column(
@@ -429,7 +413,7 @@ class ProjectInRoundWidget(ReferenceWidget):
         return item.title
 
 
-class AssignmentResource(ReadsBackNeutralisedText, AcademyResource):
+class AssignmentResource(AcademyResource):
     """评审分配: one row per judge and project of a round; new ones are assigned through
     `assign`, which refuses a judge of the project's organisation (回避), an ineligible
     project and a closed round with its own message. Nothing else of an assignment is

@@ -33,6 +33,14 @@ def neutralise(value):
     return value
 
 
+def unneutralise(text: str) -> str:
+    """A cell of an exported sheet read back as it was typed: `neutralise`'s `'` taken off
+    formula-looking text again, so exporting and importing a sheet changes nothing."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
+        return text[1:]
+    return text
+
+
 class SafeExportMixin:
     """For views with Wagtail's SpreadsheetExportMixin: every cell, CSV and XLSX alike, goes
     through `neutralise()` after Wagtail's own conversion (so a lazy string or a model's

@@ -30,6 +30,8 @@ from openpyxl.utils.datetime import (
 )
 from openpyxl.xml.functions import fromstring  # defusedxml's, when it is installed
 
+from core.exports import unneutralise
+
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 EXTENSIONS = (".xlsx", ".xls", ".csv")
 ZIP_MAGIC = b"PK\x03\x04"
@@ -508,7 +510,8 @@ def to_dataset(
 
     `aliases` maps every accepted spelling of a header (Chinese, English, the field's name; in
     lower case) to its canonical column name. Blank rows are left out; the row number staff see
-    is kept in the dataset's `row_numbers` (the header is row 1).
+    is kept in the dataset's `row_numbers` (the header is row 1). A cell an export neutralised
+    (`'=1+1`) is read as it was typed (`=1+1`).
     """
     rows = list(rows)
     while rows and not any(rows[0]):
@@ -544,7 +547,7 @@ def to_dataset(
     dataset = tablib.Dataset(headers=headers)
     dataset.row_numbers = []
     for number, row in enumerate(rows[1:], start=2):
-        cells = [str(cell) for cell in row[:width]] + [""] * (width - len(row))
+        cells = [unneutralise(str(cell)) for cell in row[:width]] + [""] * (width - len(row))
         if any(cells):
             dataset.append(cells)
             dataset.row_numbers.append(number)
