@@ -2,10 +2,10 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from .cache import declare_page_query_params
-from .exports import SafeSnippetIndexView
 from .imports import urls as import_urls
 from .imports.buttons import ImportExportButtonsMixin
 from .imports.dashboard import RecentImportsPanel
@@ -15,7 +15,7 @@ from .resources import organisation_kind
 from .snippets import AcademySnippetViewSet, DeleteBulkAction
 
 
-class OrganisationIndexView(ImportExportButtonsMixin, SafeSnippetIndexView):
+class OrganisationIndexView(ImportExportButtonsMixin, SnippetIndexView):
     import_kind = "organisations"
 
 
@@ -25,8 +25,6 @@ class OrganisationViewSet(AcademySnippetViewSet):
     menu_label = _("Organisations")
     index_view_class = OrganisationIndexView
     list_display = ["name", "kind", "district", "credit_code"]
-    list_export = ["name", "kind", "district", "credit_code", "address", "contact_phone"]
-    export_filename = "organisations"
     list_filter = ["kind", "district"]
     search_fields = ["name", "credit_code"]
     ordering = ["name"]

@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseForbidden
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
@@ -35,8 +34,7 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views import snippets as snippet_views
 
 from core.admin_views import ConfirmActionView
-from core.exports import SafeExportMixin
-from core.imports.buttons import kind_buttons
+from core.imports.buttons import ImportExportButtonsMixin
 from core.locking import LockTimeout
 from core.snippets import AcademySnippetViewSet, InspectView
 
@@ -113,12 +111,11 @@ class RegistrationFilterSet(WagtailFilterSet):
         fields = ["cohort", "status"]
 
 
-class RegistrationIndexView(SafeExportMixin, snippet_views.IndexView):
+class RegistrationIndexView(ImportExportButtonsMixin, snippet_views.IndexView):
     cancel_url_name = None
-
-    @cached_property
-    def can_see_personal_data(self) -> bool:
-        return self.request.user.has_perm(PERSONAL_DATA_PERMISSION)
+    # Import and the exports (visible and labelled, rather than in Wagtail's unlabelled "…"
+    # menu) come from the registrations' import kind (bookings.resources).
+    import_kind = "registrations"
 
     @cached_property
     def filtered_cohort(self):
@@ -147,18 +144,11 @@ class RegistrationIndexView(SafeExportMixin, snippet_views.IndexView):
                     priority=10,
                 )
             )
-        # Import and the exports (visible and labelled, rather than in Wagtail's unlabelled
-        # "…" menu) come from the registrations' import kind (bookings.resources).
-        cohort = self.filtered_cohort
-        buttons += kind_buttons(
-            "registrations", self.request.user, {"cohort": cohort.pk} if cohort else None
-        )
         return buttons
 
-    @cached_property
-    def header_more_buttons(self):
-        exports = {self.xlsx_export_url, self.csv_export_url}
-        return [button for button in super().header_more_buttons if button.url not in exports]
+    def export_params(self) -> dict:
+        cohort = self.filtered_cohort
+        return {"cohort": cohort.pk} if cohort else {}
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
@@ -174,15 +164,6 @@ class RegistrationIndexView(SafeExportMixin, snippet_views.IndexView):
                 MenuItem(_("Cancel registration"), url=url, icon_name="cross", priority=25)
             )
         return buttons
-
-    def to_row_dict(self, item):
-        row = super().to_row_dict(item)
-        if not self.can_see_personal_data:
-            row["phone"] = item.masked_phone
-        row["status"] = item.get_status_display()
-        # Local time without a zone: spreadsheets would otherwise show UTC.
-        row["created_at"] = timezone.make_naive(item.created_at).replace(microsecond=0)
-        return row
 
 
 class PhoneNumber(Component):
@@ -537,18 +518,6 @@ class RegistrationViewSet(AcademySnippetViewSet):
         "code",
         "created_at",
     ]
-    list_export = [
-        "name",
-        "phone",
-        "unit",
-        "position",
-        "party_organisation",
-        "cohort",
-        "status",
-        "code",
-        "created_at",
-    ]
-    export_filename = "registrations"
     filterset_class = RegistrationFilterSet
     search_fields = ["name", "code"]
     search_backend_name = None

@@ -17,7 +17,6 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import HeaderButton, ListingButton
 from wagtail.snippets.views import snippets as snippet_views
 
-from core.exports import SafeExportMixin
 from core.imports.buttons import ImportExportButtonsMixin
 from core.snippets import AcademySnippetViewSet, InspectView
 
@@ -48,7 +47,7 @@ def review_url(project, *, next_url: str = "") -> str:
     return url + ("?" + urlencode({"next": next_url}) if next_url else "")
 
 
-class ProjectIndexView(ImportExportButtonsMixin, SafeExportMixin, snippet_views.IndexView):
+class ProjectIndexView(ImportExportButtonsMixin, snippet_views.IndexView):
     """The projects' listing, with the `projects` kind's 导入 and exports (of what the
     listing's filters show)."""
 
@@ -70,12 +69,6 @@ class ProjectIndexView(ImportExportButtonsMixin, SafeExportMixin, snippet_views.
             )
             buttons.append(ListingButton(label, url=url, priority=1))
         return buttons
-
-    def to_row_dict(self, item):
-        row = super().to_row_dict(item)
-        row["contact_phone"] = item.masked_contact_phone
-        row["status"] = item.get_status_display()
-        return row
 
 
 class ProjectInspectView(InspectView):
@@ -179,21 +172,6 @@ class ProjectViewSet(AcademySnippetViewSet):
         "budget_requested",
         "submitted_at",
     ]
-    list_export = [
-        "competition",
-        "title",
-        "organisation_name",
-        "credit_code",
-        "contact_name",
-        "contact_phone",
-        "category",
-        "budget_requested",
-        "beneficiary_count",
-        "status",
-        "ineligible_reason",
-        "submitted_at",
-    ]
-    export_filename = "projects"
     filterset_class = ProjectFilterSet
     search_fields = ["title", "organisation_name", "credit_code"]
     search_backend_name = None

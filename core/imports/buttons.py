@@ -66,6 +66,12 @@ class ImportExportButtonsMixin:
 
     import_kind = ""
 
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # The listing exports through its kind (masked, neutralised, every field); Wagtail's
+        # own `?export=csv` is no second way out: it shows the listing.
+        self.is_export = False
+
     def export_params(self) -> dict:
         return {}
 
