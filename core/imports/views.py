@@ -26,6 +26,28 @@ from .services import apply_import, preview_import
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# The preview shows this many rows at most: the wrong ones first, then new and updated ones,
+# then unchanged ones. The confirmation imports the whole file all the same.
+PREVIEW_ROWS = 500
+ROW_ORDER = {"invalid": 0, "new": 1, "updated": 1}
+
+
+def preview_rows(rows: list[dict]) -> list[dict]:
+    """The rows the preview shows, in the file's order."""
+    if len(rows) <= PREVIEW_ROWS:
+        return rows
+    first = sorted(rows, key=lambda row: ROW_ORDER.get(row["type"], 2))[:PREVIEW_ROWS]
+    return sorted(first, key=lambda row: row["row"])
+
+
+def kind_breadcrumbs(kind, title: str) -> list[dict]:
+    """Home › the kind's listing › this page, in the admin's header."""
+    items = [{"url": reverse("wagtailadmin_home"), "label": _("Home")}]
+    if listing_url := kind.listing_url():
+        items.append({"url": listing_url, "label": str(kind.label)})
+    return [*items, {"url": "", "label": title}]
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Spreadsheet (.xlsx, .xls or .csv)"),
@@ -53,6 +75,9 @@ class ImportUploadView(KindMixin, WagtailAdminTemplateMixin, FormView):
 
     def get_page_title(self):
         return _("Import %(kind)s") % {"kind": self.kind.label}
+
+    def get_breadcrumbs_items(self):
+        return kind_breadcrumbs(self.kind, self.get_page_title())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -82,14 +107,21 @@ class ImportRecordView(WagtailAdminTemplateMixin, TemplateView):
     def get_page_title(self):
         return _("Import %(kind)s") % {"kind": self.kind.label}
 
+    def get_breadcrumbs_items(self):
+        return kind_breadcrumbs(self.kind, self.get_page_title())
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         preview = self.record.preview or {}
+        rows = preview.get("rows", [])
+        shown = preview_rows(rows)
         context.update(
             record=self.record,
             kind=self.kind,
             headers=preview.get("headers", []),
-            rows=preview.get("rows", []),
+            rows=shown,
+            rows_total=len(rows),
+            rows_hidden=len(rows) - len(shown),
             upload_url=reverse("core_imports:upload", args=[self.kind.slug]),
             file_url=reverse("core_imports:file", args=[self.record.pk]),
         )

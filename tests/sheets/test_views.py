@@ -55,6 +55,25 @@ def test_admin_preview_shows_row_errors_and_refuses_to_confirm(client, cohort, a
     assert Registration.objects.count() == 0
 
 
+def test_admin_preview_of_a_long_file_shows_the_wrong_rows_first(
+    client, cohort, admin_user, monkeypatch
+):
+    monkeypatch.setattr("core.imports.views.PREVIEW_ROWS", 3)
+    client.force_login(admin_user)
+    rows = [[str(cohort), f"学员{n}", f"1380000000{n}", "某局"] for n in range(5)]
+    rows[4][2] = "1.38E+10"
+    client.post(
+        reverse("core_imports:upload", args=["registrations"]),
+        {"file": upload("a.xlsx", xlsx_bytes([HEADERS, *rows]))},
+    )
+    record = ImportRecord.objects.get()
+    page = client.get(reverse("core_imports:record", args=[record.pk])).content.decode()
+    assert page.count('data-row-type="') == 3
+    assert 'data-row-type="invalid"' in page and "学员4" in page and "学员3" not in page
+    assert "这里先显示 3 行（有误的行在前）；确认导入会导入文件中的全部 5 行。" in page
+    assert f'href="{reverse("wagtailsnippets_bookings_registration:list")}"' in page
+
+
 def test_admin_template_has_headers_example_and_allowed_values(client, site_tree, admin_user):
     client.force_login(admin_user)
     response = client.get(reverse("core_imports:template", args=["organisations"]))
