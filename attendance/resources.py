@@ -12,12 +12,13 @@ from import_export import widgets
 
 from bases.models import TrainingBasePage
 from bookings.models import Cohort, Registration, Session
-from bookings.resources import PERSONAL_DATA_PERMISSION, LocalDateTimeWidget, cohort_widget
+from bookings.resources import PERSONAL_DATA_PERMISSION, cohort_widget
 from core.imports.kinds import ImportKind
 from core.imports.resources import (
     AcademyResource,
     BooleanWidget,
     ChoiceWidget,
+    LocalDateTimeWidget,
     MobileWidget,
     ReferencesWidget,
     column,

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks_db.models import DBTaskResult
-from import_export import widgets
 from wagtail.log_actions import log
 
 from bases.models import TrainingBasePage
@@ -19,6 +18,7 @@ from core.imports.resources import (
     ChoiceWidget,
     DecimalWidget,
     IdNumberWidget,
+    LocalDateTimeWidget,
     MobileWidget,
     ReferencesWidget,
     ReferenceWidget,
@@ -50,18 +50,6 @@ PERSONAL_DATA_PERMISSION = "bookings.view_personal_data"
 
 def cohort_widget():
     return ReferenceWidget(Cohort, queryset=Cohort.objects.select_related("programme"), label=str)
-
-
-class LocalDateTimeWidget(widgets.DateTimeWidget):
-    """Local time, without a zone, in and out: "2026-11-28 09:00"."""
-
-    def __init__(self):
-        super().__init__(format="%Y-%m-%d %H:%M")
-
-    def render(self, value, obj=None, **kwargs):
-        if not value:
-            return ""
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
 def cohort_filename_parts(params) -> list[str]:

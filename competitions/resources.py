@@ -21,7 +21,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import widgets
@@ -32,6 +31,7 @@ from core.imports.resources import (
     AcademyResource,
     ChoiceWidget,
     DecimalWidget,
+    LocalDateTimeWidget,
     MobileWidget,
     ReferenceWidget,
     TextWidget,
@@ -60,18 +60,6 @@ from .services import CompetitionError, assign, submit_project, update_project
 PERSONAL_DATA_PERMISSION = "bookings.view_personal_data"
 VIEW_SCORES = "competitions.view_score"
 MASKED_MOBILE = re.compile(r"^1[0-9]{2}\*{4}[0-9]{4}$")
-
-
-class LocalDateTimeWidget(widgets.DateTimeWidget):
-    """Local time, without a zone: "2026-11-28 09:00" (export only here)."""
-
-    def __init__(self):
-        super().__init__(format="%Y-%m-%d %H:%M")
-
-    def render(self, value, obj=None, **kwargs):
-        if not value:
-            return ""
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
 class NumberWidget(widgets.Widget):

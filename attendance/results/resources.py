@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy
 from import_export import widgets
 
 from bookings.models import Cohort, Session
-from bookings.resources import PERSONAL_DATA_PERMISSION, LocalDateTimeWidget
+from bookings.resources import PERSONAL_DATA_PERMISSION
 from core.imports.kinds import ImportKind
-from core.imports.resources import AcademyResource, column
+from core.imports.resources import AcademyResource, LocalDateTimeWidget, column
 
 from ..models import Attendance, Certificate
 from ..resources import DateWidget, filtered

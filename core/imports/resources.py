@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from operator import attrgetter
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 from import_export.fields import Field
@@ -133,6 +134,18 @@ class DecimalWidget(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else format(value, "f")
+
+
+class LocalDateTimeWidget(widgets.DateTimeWidget):
+    """Local time, without a zone, in and out: "2026-11-28 09:00"."""
+
+    def __init__(self):
+        super().__init__(format="%Y-%m-%d %H:%M")
+
+    def render(self, value, obj=None, **kwargs):
+        if not value:
+            return ""
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
 class ReferenceWidget(widgets.ForeignKeyWidget):
