@@ -22,9 +22,15 @@ TAKE = Permission.objects.filter(content_type__app_label="attendance", codename=
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
+def _own_cache(settings):
+    """A cache of this module's own: under PostgreSQL the suite's workers share one Redis
+    database, and another worker's clearing it would look like a cache miss here."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "scanner-permissions",
+        }
+    }
     cache.clear()
 
 
