@@ -52,6 +52,7 @@ from bench.common import (
     child_env,
     cpu_count,
     cpu_model,
+    cpu_per_request,
     delete_cache_keys,
     drop_database,
     first_error,
@@ -59,6 +60,7 @@ from bench.common import (
     note_load_average,
     postgres_database_name,
     prepare_database,
+    process_cpu_seconds,
     project_python,
     run_inside,
     terminate_on_sigterm,
@@ -185,11 +187,17 @@ def run(ctx: Context) -> dict[str, Any]:
     with Gunicorn(ctx, "0", log_path, workers=args.workers) as server:
         log(f"gunicorn on {HOST}:{server.port}, {args.workers} sync workers")
         note_load_average(ctx)
+        pid = server.process.pid
+        before = process_cpu_seconds(pid)
         result["trivial"] = trivial(ctx, server.port)
+        served = result["trivial"]["requests"] + result["trivial"].get("warmup_requests", 0)
+        result["trivial"]["cpu_ms"] = cpu_per_request(before, process_cpu_seconds(pid), served)
         log(f"trivial view: {result['trivial']['rps']:,.0f} req/s")
         note_load_average(ctx)
+        before = process_cpu_seconds(pid)
         answers, seconds = load(server.port, site, sent, args.concurrency)
         result["checkins"] = summarise(sent, answers, seconds)
+        result["checkins"]["cpu_ms"] = cpu_per_request(before, process_cpu_seconds(pid), len(sent))
     checkins = result["checkins"]
     log(
         f"check-ins: {checkins['answers']:,} answers in {seconds:.1f} s = "
@@ -256,6 +264,10 @@ def print_report(ctx: Context, result: dict[str, Any]) -> None:
         f"clients)"
     )
     print(f"  ratio                {result['ratio']:>9.0%}         (target >= {TARGET_RATIO:.0%})")
+    for label, phase in (("trivial view", trivial_view), ("check-in", checkins)):
+        if phase.get("cpu_ms"):
+            parts = ", ".join(f"{group} {value:.2f}" for group, value in phase["cpu_ms"].items())
+            print(f"  CPU ms per {label:<14}{parts}")
     print(
         f"  latency              p50 {ms(checkins['p50_ms'])}, p95 {ms(checkins['p95_ms'])}, "
         f"p99 {ms(checkins['p99_ms'])}, max {ms(checkins['max_ms'])}"

@@ -477,6 +477,46 @@ def terminate_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far (user + system) by the gunicorn server (master and workers),
+    PostgreSQL's processes, Redis, and this process (the Python load generator), read from
+    /proc: the difference over a phase says where the machine's time went. Empty where /proc
+    is missing."""
+    if not Path("/proc").is_dir():
+        return {}
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                text = (entry / "stat").read_text()
+            except OSError:
+                continue
+            name = text[text.index("(") + 1 : text.rindex(")")]
+            fields = text[text.rindex(")") + 2 :].split()
+            stats[int(entry.name)] = (name, int(fields[1]), int(fields[11]) + int(fields[12]))
+    groups = {"server": 0, "database": 0, "cache": 0, "client": 0}
+    for pid, (name, ppid, ticks) in stats.items():
+        if pid == server_pid or ppid == server_pid:
+            groups["server"] += ticks
+        elif name.startswith("postgres"):
+            groups["database"] += ticks
+        elif name.startswith("redis-server"):
+            groups["cache"] += ticks
+        elif pid == os.getpid():
+            groups["client"] += ticks
+    return {group: ticks / CLOCK_TICKS for group, ticks in groups.items()}
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict:
+    """Milliseconds of CPU per request by process group, between two `process_cpu_seconds`."""
+    if not before or not requests:
+        return {}
+    return {group: (after[group] - before[group]) * 1000 / requests for group in before}
+
+
 def note_load_average(ctx: Context) -> None:
     """Remember the load average: other work on the machine skews every figure."""
     with contextlib.suppress(OSError, AttributeError):
