@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.admin.utils import quote
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -20,7 +20,7 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn, Column
-from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic import CreateView, EditView, IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import ListingButton
@@ -34,7 +34,13 @@ from core.locking import LockTimeout
 from core.models import District
 
 from .models import StudyVisit
-from .services_visits import CONFIRM_PERMISSION, VisitError, confirm_visit, may_confirm
+from .services_visits import (
+    CONFIRM_PERMISSION,
+    VisitError,
+    confirm_visit,
+    may_confirm,
+    record_visit,
+)
 
 VIEW_ALL = "attendance.view_studyvisit"
 
@@ -97,6 +103,32 @@ class StudyVisitForm(StorableTextMixin, WagtailAdminModelForm):
     """The staff's form: the contact's mobile taken as people type it (+86, spaces, dashes)."""
 
     contact_phone = MobileField(label=gettext_lazy("contact mobile"))
+
+
+class RecordsThroughTheService:
+    """The create and edit views save through `record_visit` (validation, lock, log in one
+    transaction), as an import's rows do; its refusal is the form's error."""
+
+    def save_instance(self):
+        return record_visit(
+            self.form.instance, bases=self.form.cleaned_data["bases"], by=self.request.user
+        )
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as refusal:
+            form.add_error(None, refusal)
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
+
+class StudyVisitCreateView(RecordsThroughTheService, CreateView):
+    pass
+
+
+class StudyVisitEditView(RecordsThroughTheService, EditView):
+    pass
 
 
 class StudyVisitIndexView(ImportExportButtonsMixin, IndexView):
@@ -236,6 +268,8 @@ class StudyVisitViewSet(ModelViewSet):
     menu_label = gettext_lazy("Study visits")
     menu_name = "study_visits"
     index_view_class = StudyVisitIndexView
+    add_view_class = StudyVisitCreateView
+    edit_view_class = StudyVisitEditView
     filterset_class = StudyVisitFilterSet
     search_fields = ["organisation", "contact_name", "province", "city"]
     search_backend_name = None

@@ -93,18 +93,15 @@ def confirm_visit(visit: StudyVisit, *, actual_headcount: int, by) -> StudyVisit
 def record_visit(visit: StudyVisit, *, bases, by) -> StudyVisit:
     """Record a new visit or the staff's change of one (a spreadsheet import's row).
 
-    1. Validate it as the staff's form does (normalised names and mobile, headcounts).
-    2. Save what staff fill in and the bases it went to, in one transaction; an existing visit
-       is locked first, and its confirmation (who confirmed, when: `confirm_visit`'s) is left
-       as the lock found it. A confirmed visit keeps an actual headcount.
-    3. Log `wagtail.create` or `wagtail.edit`, as the admin's forms do, in that transaction.
+    1. Lock an existing visit; its confirmation (who confirmed, when: `confirm_visit`'s) stays
+       as the lock found it, and a confirmed visit keeps an actual headcount.
+    2. Validate it as the staff's form does (normalised names and mobile, headcounts).
+    3. Save what staff fill in and the bases it went to, in one transaction.
+    4. Log `wagtail.create` or `wagtail.edit`, as the admin's forms do, in that transaction.
     """
-    visit.full_clean(exclude=["bases"])
     created = visit.pk is None
     with transaction.atomic():
-        if created:
-            visit.save()
-        else:
+        if not created:
             current = lock_object(StudyVisit, visit.pk)
             if current.is_confirmed and visit.actual_headcount is None:
                 raise ValidationError(
@@ -112,6 +109,10 @@ def record_visit(visit: StudyVisit, *, bases, by) -> StudyVisit:
                 )
             visit.confirmed_by_id = current.confirmed_by_id
             visit.confirmed_at = current.confirmed_at
+        visit.full_clean(exclude=["bases"])
+        if created:
+            visit.save()
+        else:
             visit.save(update_fields=[*STAFF_FIELDS, "updated_at"])
         visit.bases.set(bases)
         log(visit, "wagtail.create" if created else "wagtail.edit", user=by, content_changed=True)

@@ -209,6 +209,36 @@ def test_staff_record_a_visit_in_the_admin(client, base):
     assert ModelLogEntry.objects.filter(action="wagtail.create").count() == 1
 
 
+def test_staff_edit_a_confirmed_visit_through_the_service(client, base, contact):
+    visit = study_visit(bases=[base])
+    confirm_visit(visit, actual_headcount=38, by=contact)
+    client.force_login(user_in("教务"))
+    url = reverse("study_visits:edit", args=[visit.pk])
+    fields = {
+        "organisation": visit.organisation,
+        "province": visit.province,
+        "city": visit.city,
+        "contact_name": visit.contact_name,
+        "contact_phone": visit.contact_phone,
+        "visited_on": visit.visited_on.isoformat(),
+        "bases": [base.pk],
+        "planned_headcount": "40",
+        "notes": "",
+    }
+
+    response = client.post(url, {**fields, "actual_headcount": ""})
+
+    assert response.status_code == 200
+    assert "已确认的来访须保留实到人数。" in response.content.decode()
+    visit.refresh_from_db()
+    assert visit.actual_headcount == 38
+    response = client.post(url, {**fields, "actual_headcount": "39", "notes": "补记"})
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert (visit.actual_headcount, visit.notes, visit.confirmed_by) == (39, "补记", contact)
+    assert ModelLogEntry.objects.filter(action="wagtail.edit").count() == 1
+
+
 def test_export_shows_full_phones_only_to_those_who_may_see_them(client, base):
     visit = study_visit(bases=[base], actual=28)
     answers = {}
