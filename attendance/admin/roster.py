@@ -34,7 +34,7 @@ from core.imports.buttons import ImportExportButtonsMixin
 from core.locking import LockTimeout
 from core.snippets import AcademySnippetViewSet
 
-from ..models import Attendance
+from ..models import TAKE_ATTENDANCE, Attendance
 from ..selectors import roster, roster_counts
 from ..services import AttendanceError, Mark, mark_many
 
@@ -268,8 +268,19 @@ class RosterView(PermissionCheckedMixin, WagtailAdminTemplateMixin, BaseObjectMi
 
     @cached_property
     def header_buttons(self):
-        listing = reverse(self.index_url_name) + "?" + urlencode({"session": self.object.pk})
-        return [HeaderButton(_("Check-ins"), url=listing, icon_name="list-ul", priority=10)]
+        session = self.object
+        listing = reverse(self.index_url_name) + "?" + urlencode({"session": session.pk})
+        buttons = [HeaderButton(_("Check-ins"), url=listing, icon_name="list-ul", priority=10)]
+        if not session.is_cancelled and self.request.user.has_perm(TAKE_ATTENDANCE):
+            scanner = reverse("attendance_scanner:scan") + "?" + urlencode({"session": session.pk})
+            screen = reverse("attendance_scanner:screen", args=[session.pk])
+            buttons += [
+                HeaderButton(
+                    _("Check-in scanner"), url=scanner, icon_name="mobile-alt", priority=20
+                ),
+                HeaderButton(_("Self check-in screen"), url=screen, icon_name="view", priority=30),
+            ]
+        return buttons
 
     @cached_property
     def entries(self):

@@ -129,6 +129,22 @@ def test_roster_of_a_cancelled_session_is_read_only(client, registrar, cohort, s
     assert statuses(session) == {}
 
 
+def test_roster_links_to_the_scanner_and_the_screen_of_its_session(
+    client, registrar, cohort, session
+):
+    scanner = f"/admin/attendance/scan/?session={session.pk}"
+    screen = f"/admin/attendance/screen/{session.pk}/"
+
+    page = client.get(roster_url(session)).content.decode()
+
+    assert f'href="{scanner}"' in page and "扫码签到" in page
+    assert f'href="{screen}"' in page and "自助签到屏幕" in page
+    assert client.get(scanner).status_code == 200
+    cancel_session(session.pk, by=None)
+    page = client.get(roster_url(session)).content.decode()
+    assert scanner not in page and screen not in page
+
+
 def test_roster_is_refused_without_take_attendance(client, cohort, session):
     client.force_login(staff_user("bookings.view_session", "attendance.view_attendance"))
     (trainee,) = register_trainees(cohort, 1)
