@@ -2,8 +2,10 @@
 
 import csv
 import io
+from urllib.parse import unquote
 
 import pytest
+from django.urls import reverse
 from openpyxl import load_workbook
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
@@ -136,36 +138,43 @@ def organisation(db):
     )
 
 
-def test_admin_organisation_export_csv(admin_client, organisation):
-    response = admin_client.get(ORGANISATIONS_URL, {"export": "csv"})
-
+def organisation_export(admin_client, fmt):
+    """The organisations listing's export button: the organisations' spreadsheet kind."""
+    response = admin_client.get(reverse("core_imports:export", args=["organisations", fmt]))
     assert response.status_code == 200
+    assert "单位_" in unquote(response["Content-Disposition"])
+    return response
+
+
+def test_admin_organisation_export_csv(admin_client, organisation):
+    response = organisation_export(admin_client, "csv")
+
     assert response["Content-Type"].startswith("text/csv")
-    assert 'filename="organisations.csv"' in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
-    assert len(rows) == 2
-    assert rows[1] == [
-        "芝罘区幸福社区党委",
-        "community",
-        "芝罘区",
-        valid_credit_code(1),
-        "烟台市芝罘区幸福路1号",
-        "0535-6688123",
-    ]
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, row = csv.reader(io.StringIO(text))
+    assert dict(zip(header, row, strict=True)) == {
+        "统一社会信用代码": valid_credit_code(1),
+        "名称": "芝罘区幸福社区党委",
+        "类型": str(Organisation.Kind.COMMUNITY.label),
+        "区市": "芝罘区",
+        "地址": "烟台市芝罘区幸福路1号",
+        "办公电话": "0535-6688123",
+    }
 
 
 def test_admin_organisation_export_xlsx(admin_client, organisation):
-    response = admin_client.get(ORGANISATIONS_URL, {"export": "xlsx"})
+    response = organisation_export(admin_client, "xlsx")
 
-    assert response.status_code == 200
     assert response["Content-Type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    assert 'filename="organisations.xlsx"' in response["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert rows[1][0] == "芝罘区幸福社区党委"
-    assert rows[1][3] == valid_credit_code(1)
+    header, row = sheet.iter_rows(values_only=True)
+    values = dict(zip(header, row, strict=True))
+    assert (values["名称"], values["统一社会信用代码"]) == (
+        "芝罘区幸福社区党委",
+        valid_credit_code(1),
+    )
 
 
 def test_admin_organisation_create_with_bad_credit_code_is_refused(admin_client):
