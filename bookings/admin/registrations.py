@@ -187,6 +187,23 @@ class PhoneNumber(Component):
         }
 
 
+class RegistrationEditView(snippet_views.EditView):
+    """A registration whose personal data were purged (`manage.py purge_personal_data`) is not
+    edited: nothing is left to correct, and its blanks would not pass the form."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if getattr(self.object, "purged_at", None):
+            messages.error(
+                request,
+                _(
+                    "This registration's personal data were cleared at the end of the retention "
+                    "period; it can no longer be edited."
+                ),
+            )
+            return redirect(self.index_url_name)
+        return super().dispatch(request, *args, **kwargs)
+
+
 class RegistrationInspectView(InspectView):
     revealed_phone = ""
 
@@ -493,6 +510,7 @@ class RegistrationViewSet(AcademySnippetViewSet):
     menu_label = gettext_lazy("Registrations")
     index_view_class = RegistrationIndexView
     inspect_view_class = RegistrationInspectView
+    edit_view_class = RegistrationEditView
     inspect_view_enabled = True
     inspect_view_fields = [
         *Registration.TRAINEE_FIELDS,

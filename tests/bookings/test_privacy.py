@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
 from bookings.models import Cohort, Registration, RegistrationGroup
@@ -128,6 +129,24 @@ def test_private_page_of_a_purged_registration_shows_no_personal_data(client, ol
 
     assert "张三明" not in page
     assert "已清除" in page
+
+
+def test_a_purged_registration_is_not_edited_in_the_admin(client, old):
+    zhang = Registration.objects.get(phone=mobile(1))
+    purge_personal_data(ended_before=academy_today())
+    zhang.refresh_from_db()
+    before = Registration.objects.values().get(pk=zhang.pk)
+    client.force_login(SuperuserFactory())
+    edit = reverse(Registration.snippet_viewset.get_url_name("edit"), args=[zhang.pk])
+    listing = reverse(Registration.snippet_viewset.get_url_name("list"))
+
+    shown = client.get(edit, follow=True)
+    posted = client.post(edit, {"name": "李四", "unit": "某局"})
+
+    assert shown.redirect_chain[-1][0] == listing
+    assert "该报名的个人信息已在保存期满后清除，不能再编辑。" in shown.content.decode()
+    assert posted.status_code == 302
+    assert Registration.objects.values().get(pk=zhang.pk) == before
 
 
 def test_command_purges_after_the_retention_period_only(settings, programme, old):
