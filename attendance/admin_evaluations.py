@@ -109,16 +109,14 @@ class EvaluationIndexView(ImportExportButtonsMixin, IndexView):
     any_permission_required = ["view"]
     import_kind = "evaluations"
 
-    def export_params(self) -> dict:
-        names = (
-            "cohort",
-            "course",
-            "lecturer",
-            "created_at_after",
-            "created_at_before",
-            "with_comment",
-        )
-        return {name: self.request.GET[name] for name in names if self.request.GET.get(name)}
+    export_param_names = (
+        "cohort",
+        "course",
+        "lecturer",
+        "created_at_after",
+        "created_at_before",
+        "with_comment",
+    )
 
     def get_base_queryset(self):
         return (

@@ -138,17 +138,15 @@ class StudyVisitIndexView(ImportExportButtonsMixin, IndexView):
     confirm_url_name = None
     import_kind = "visits"
 
-    def export_params(self) -> dict:
-        names = (
-            "visited_on_after",
-            "visited_on_before",
-            "province",
-            "base",
-            "district",
-            "confirmed",
-            "q",
-        )
-        return {name: self.request.GET[name] for name in names if self.request.GET.get(name)}
+    export_param_names = (
+        "visited_on_after",
+        "visited_on_before",
+        "province",
+        "base",
+        "district",
+        "confirmed",
+        "q",
+    )
 
     def get_base_queryset(self):
         return (

@@ -83,9 +83,7 @@ class AttendanceIndexView(ImportExportButtonsMixin, snippet_views.IndexView):
 
     import_kind = "attendance"
 
-    def export_params(self) -> dict:
-        names = ("cohort", "session", "status", "source", "q")
-        return {name: self.request.GET[name] for name in names if self.request.GET.get(name)}
+    export_param_names = ("cohort", "session", "status", "source", "q")
 
 
 class AttendanceHistoryView(snippet_views.HistoryView):

@@ -323,9 +323,7 @@ class CertificateIndexView(ImportExportButtonsMixin, IndexView):
 
     import_kind = "certificates"
 
-    def export_params(self) -> dict:
-        names = ("cohort", "valid", "q")
-        return {name: self.request.GET[name] for name in names if self.request.GET.get(name)}
+    export_param_names = ("cohort", "valid", "q")
 
     def get_list_more_buttons(self, instance):
         buttons = list(super().get_list_more_buttons(instance))
@@ -611,9 +609,7 @@ class StudyHoursView(ImportExportButtonsMixin, BaseListingView):
             }
         return context
 
-    def export_params(self) -> dict:
-        names = ("phone", "cohort", "year", "status", "q")
-        return {name: self.request.GET[name] for name in names if self.request.GET.get(name)}
+    export_param_names = ("phone", "cohort", "year", "status", "q")
 
 
 class StudyHoursViewSet(ViewSet):

@@ -53,12 +53,7 @@ class ProjectIndexView(ImportExportButtonsMixin, snippet_views.IndexView):
 
     import_kind = "projects"
 
-    def export_params(self) -> dict:
-        return {
-            name: self.request.GET[name]
-            for name in ("competition", "status", "category", "q")
-            if self.request.GET.get(name)
-        }
+    export_param_names = ("competition", "status", "category", "q")
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
