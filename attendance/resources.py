@@ -4,7 +4,7 @@
 certificates are in `attendance/results/resources.py`."""
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +22,7 @@ from core.imports.resources import (
     MobileWidget,
     ReferencesWidget,
     column,
+    searched,
     suggestion,
 )
 from core.locking import LockTimeout
@@ -274,12 +275,7 @@ class RosterResource(AcademyResource):
             .order_by("session__starts_at", "session_id", "registration__name", "pk")
         )
         queryset = filtered(AttendanceFilterSet, params, queryset, cls.FILTERS)
-        search = " ".join(str(params.get("q") or "").split())
-        if search:
-            queryset = queryset.filter(
-                Q(registration__name__icontains=search) | Q(registration__code__icontains=search)
-            )
-        return queryset
+        return searched(queryset, params, "registration__name", "registration__code")
 
     @classmethod
     def filename_parts(cls, params) -> list[str]:
@@ -452,15 +448,7 @@ class StudyVisitResource(AcademyResource):
             .order_by("-visited_on", "-pk")
         )
         queryset = filtered(StudyVisitFilterSet, params, queryset, self.FILTERS)
-        search = " ".join(str(params.get("q") or "").split())
-        if search:
-            queryset = queryset.filter(
-                Q(organisation__icontains=search)
-                | Q(contact_name__icontains=search)
-                | Q(province__icontains=search)
-                | Q(city__icontains=search)
-            )
-        return queryset
+        return searched(queryset, params, "organisation", "contact_name", "province", "city")
 
 
 class EvaluationResource(AcademyResource):

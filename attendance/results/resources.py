@@ -9,7 +9,7 @@ from import_export import widgets
 from bookings.models import Cohort, Session
 from bookings.resources import PERSONAL_DATA_PERMISSION
 from core.imports.kinds import ImportKind
-from core.imports.resources import AcademyResource, LocalDateTimeWidget, column
+from core.imports.resources import AcademyResource, LocalDateTimeWidget, column, searched
 
 from ..models import Attendance, Certificate
 from ..resources import DateWidget, filtered
@@ -88,11 +88,7 @@ class StudyHoursResource(AcademyResource):
     @classmethod
     def export_queryset(cls, params):
         entries = filtered(StudyHoursFilterSet, params, ledger_entries(), cls.FILTERS)
-        search = " ".join(str(params.get("q") or "").split())
-        if search:
-            entries = entries.filter(
-                Q(registration__name__icontains=search) | Q(registration__code__icontains=search)
-            )
+        entries = searched(entries, params, "registration__name", "registration__code")
         return (
             entries.order_by()
             .values("registration_id")
@@ -168,10 +164,7 @@ class CertificateResource(AcademyResource):
             "-issued_at", "-pk"
         )
         queryset = filtered(CertificateFilterSet, params, queryset, cls.FILTERS)
-        search = " ".join(str(params.get("q") or "").split())
-        if search:
-            queryset = queryset.filter(Q(serial__icontains=search) | Q(name__icontains=search))
-        return queryset
+        return searched(queryset, params, "serial", "name")
 
 
 def hours_kind() -> ImportKind:

@@ -16,9 +16,11 @@ instance); its `skip_row` then receives `original=None` and compares with
 import difflib
 import re
 from decimal import Decimal, InvalidOperation
-from operator import attrgetter
+from functools import reduce
+from operator import attrgetter, or_
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
@@ -199,6 +201,15 @@ class ReferencesWidget(ReferenceWidget):
     def render(self, value, obj=None, **kwargs):
         items = value.all() if hasattr(value, "all") else (value or [])
         return "、".join(self.key(item) for item in items)
+
+
+def searched(queryset, params, *fields):
+    """`queryset` narrowed by the listing's search (the `q` parameter, its spaces collapsed):
+    rows where any of `fields` contains it."""
+    search = " ".join(str(params.get("q") or "").split())
+    if not search:
+        return queryset
+    return queryset.filter(reduce(or_, (Q(**{f"{field}__icontains": search}) for field in fields)))
 
 
 def column(attribute, column_name, widget=None, **kwargs) -> Field:

@@ -321,6 +321,20 @@ def test_visits_export_has_every_field_and_masks_without_the_permission(bases, a
     assert len(exported("visits", admin_user)) == 3
 
 
+def test_visits_export_lists_what_the_listings_search_finds(bases, admin_user):
+    study_visit(bases=bases, serial=1)
+    study_visit(bases=bases, organisation="浙江省杭州市 西湖区委组织部", city="杭州市", serial=2)
+
+    def organisations(query):
+        rows = exported("visits", admin_user, {"q": query})
+        return [row[rows[0].index("来访单位")] for row in rows[1:]]
+
+    assert organisations("杭州") == ["浙江省杭州市 西湖区委组织部"]
+    assert organisations("  杭州市   西湖 ") == ["浙江省杭州市 西湖区委组织部"]
+    assert len(organisations("")) == 2
+    assert organisations("广州") == []
+
+
 def test_visits_round_trip_changes_nothing_and_logs_nothing(bases, admin_user):
     study_visit(bases=bases, serial=1)
     study_visit(organisation="青岛市市北区委组织部", province="山东省", city="青岛市", serial=2)
