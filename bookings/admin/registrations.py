@@ -192,7 +192,7 @@ class RegistrationEditView(snippet_views.EditView):
     edited: nothing is left to correct, and its blanks would not pass the form."""
 
     def dispatch(self, request, *args, **kwargs):
-        if getattr(self.object, "purged_at", None):
+        if self.object.purged_at:
             messages.error(
                 request,
                 _(

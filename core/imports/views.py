@@ -41,8 +41,8 @@ def preview_rows(rows: list[dict]) -> list[dict]:
 
 
 def kind_breadcrumbs(kind, title: str) -> list[dict]:
-    """Home › the kind's listing › this page, in the admin's header."""
-    items = [{"url": reverse("wagtailadmin_home"), "label": _("Home")}]
+    """The kind's listing › this page, after Wagtail's Home in the admin's header."""
+    items = []
     if listing_url := kind.listing_url():
         items.append({"url": listing_url, "label": str(kind.label)})
     return [*items, {"url": "", "label": title}]
@@ -77,7 +77,7 @@ class ImportUploadView(KindMixin, WagtailAdminTemplateMixin, FormView):
         return _("Import %(kind)s") % {"kind": self.kind.label}
 
     def get_breadcrumbs_items(self):
-        return kind_breadcrumbs(self.kind, self.get_page_title())
+        return self.breadcrumbs_items + kind_breadcrumbs(self.kind, self.get_page_title())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -108,7 +108,7 @@ class ImportRecordView(WagtailAdminTemplateMixin, TemplateView):
         return _("Import %(kind)s") % {"kind": self.kind.label}
 
     def get_breadcrumbs_items(self):
-        return kind_breadcrumbs(self.kind, self.get_page_title())
+        return self.breadcrumbs_items + kind_breadcrumbs(self.kind, self.get_page_title())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
