@@ -29,6 +29,7 @@ from import_export.fields import Field
 from core.imports.kinds import ImportKind
 from core.imports.resources import (
     AcademyResource,
+    BooleanWidget,
     ChoiceWidget,
     DecimalWidget,
     LocalDateTimeWidget,
@@ -108,11 +109,6 @@ class LongTextWidget(TextWidget):
 
     def clean(self, value, row=None, **kwargs):
         return str(value or "").strip()
-
-
-class BooleanMark(widgets.Widget):
-    def render(self, value, obj=None, **kwargs):
-        return "是" if value else "否"
 
 
 def score_of(assignment) -> Score | None:
@@ -691,7 +687,7 @@ class RankingResource(AcademyResource):
     submitted = column("submitted", "已提交评分", NumberWidget(), readonly=True)
     assigned = column("assigned", "分配评委", NumberWidget(), readonly=True)
     conflicts = column("conflicts", "声明回避", NumberWidget(), readonly=True)
-    advances = column("advances", "晋级", BooleanMark(), readonly=True)
+    advances = column("advances", "晋级", BooleanWidget(), readonly=True)
 
     filename = "排名"
 
