@@ -11,6 +11,7 @@ never holds a colon, so the two cannot be confused.
 """
 
 import unicodedata
+from dataclasses import dataclass, field
 
 from django.core import signing
 
@@ -37,25 +38,60 @@ def is_qr_text(text: str) -> bool:
     return SEPARATOR in text
 
 
-def registration_from_code(text: str) -> Registration | None:
-    """The registration a scanned QR text or a typed registration code names, or None.
+@dataclass
+class ScannedCode:
+    """What staff scanned or typed, read once: the registration's pk from a QR text, or a typed
+    registration code (taken as people type it: full-width letters, lower case, spaces and
+    dashes), or neither (`pk` and `code` both None: nothing can match).
 
-    A typed code is taken as people type it (full-width letters, lower case, spaces and
-    dashes); a QR text must be exactly as signed. A forged, tampered or revoked QR text and an
-    unknown code are all None: the caller cannot tell them apart, nor can whoever guesses.
+    `registration()` finds it and checks a QR text's signature; a query may find it first
+    (`selectors.session_for_check_in` reads it with the session) and hand it over with
+    `found()`. A forged, tampered or revoked QR text and an unknown code are all None: the
+    caller cannot tell them apart, nor can whoever guesses.
     """
-    text = unicodedata.normalize("NFKC", text or "").strip()
-    if not text or len(text) > MAX_LENGTH or "\x00" in text:
-        return None
-    if not is_qr_text(text):
-        code = normalize_digits(text)
-        return Registration.objects.filter(code=code).first() if code.isalnum() else None
-    pk, _, _signature = text.partition(SEPARATOR)
-    if not pk.isascii() or not pk.isdigit() or len(pk) > 18:
-        return None
-    try:
-        registration = Registration.objects.get(pk=int(pk))
-        _signer(registration.token).unsign(text)
-    except (Registration.DoesNotExist, signing.BadSignature):
-        return None
-    return registration
+
+    text: str
+    pk: int | None = None
+    code: str | None = None
+    _registration: Registration | None = field(default=None, init=False, repr=False)
+    _looked_up: bool = field(default=False, init=False, repr=False)
+
+    @classmethod
+    def read(cls, text: str) -> "ScannedCode":
+        text = unicodedata.normalize("NFKC", text or "").strip()
+        if not text or len(text) > MAX_LENGTH or "\x00" in text:
+            return cls(text)
+        if not is_qr_text(text):
+            code = normalize_digits(text)
+            return cls(text, code=code) if code.isalnum() else cls(text)
+        pk, _, _signature = text.partition(SEPARATOR)
+        if not pk.isascii() or not pk.isdigit() or len(pk) > 18:
+            return cls(text)
+        return cls(text, pk=int(pk))
+
+    @property
+    def is_qr(self) -> bool:
+        return self.pk is not None
+
+    def found(self, registration: Registration | None) -> None:
+        """What a query found for `pk` or `code` (None: nothing), not yet checked."""
+        self._registration, self._looked_up = registration, True
+
+    def registration(self) -> Registration | None:
+        """The registration named, its QR signature checked; None when there is none."""
+        if not self._looked_up:
+            lookup = {"pk": self.pk} if self.is_qr else {"code": self.code} if self.code else None
+            self.found(Registration.objects.filter(**lookup).first() if lookup else None)
+        registration = self._registration
+        if registration is None or not self.is_qr:
+            return registration
+        try:
+            _signer(registration.token).unsign(self.text)
+        except signing.BadSignature:
+            return None
+        return registration
+
+
+def registration_from_code(text: str) -> Registration | None:
+    """The registration a scanned QR text or a typed registration code names, or None."""
+    return ScannedCode.read(text).registration()

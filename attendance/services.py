@@ -14,19 +14,19 @@ not logged: its row says who recorded it, when and how.
 
 import datetime
 from collections.abc import Callable, Mapping
-from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
 from bookings.models import Registration, Session
 from core.models import User
+from core.rows import insert_unless_exists
 
 from .models import Attendance, AttendanceRule
-from .qr import registration_from_code
+from .qr import ScannedCode
 
 Status = Attendance.Status
 
@@ -137,14 +137,16 @@ def check_registration(session: Session, registration: Registration | None) -> R
 
 def check_in(
     session: Session,
-    text: str,
+    text: str | ScannedCode,
     *,
     by: User | None,
     source: str = Attendance.Source.SCAN,
     scanned_at: datetime.datetime | None = None,
     before_insert: Callable[[], None] | None = None,
 ) -> CheckInResult:
-    """Check in the trainee whose QR text or registration code staff scanned or typed.
+    """Check in the trainee whose QR text or registration code staff scanned or typed
+    (`text`, or it already read: `selectors.session_for_check_in` finds the registration with
+    the session).
 
     1. Refuse a scan time more than a day old or in the future, a cancelled session, and a
        scan more than a day from the session's start (a queued scan counts at its own time).
@@ -152,9 +154,9 @@ def check_in(
        not confirmed.
     3. Present, or late after the programme's `late_after_minutes`, at the scan's time.
     4. Insert the row. A row already there (an earlier scan, or a concurrent one: the unique
-       constraint refuses the insert) is "already", at its first time; a trainee marked absent
-       or excused becomes present or late, logged as a correction. Most scans are first scans:
-       they cost one INSERT, no look-up before it.
+       constraint turns the insert into nothing) is "already", at its first time; a trainee
+       marked absent or excused becomes present or late, logged as a correction. Most scans
+       are first scans: they cost one INSERT, no look-up before it.
 
     `before_insert` exists for the concurrency test; nothing else passes it.
     """
@@ -164,24 +166,20 @@ def check_in(
         raise CheckInRefused("session_cancelled")
     if abs(at - session.starts_at) > WINDOW:
         raise CheckInRefused("outside_window")
-    registration = check_registration(session, registration_from_code(text))
+    scanned = text if isinstance(text, ScannedCode) else ScannedCode.read(text)
+    registration = check_registration(session, scanned.registration())
     status = Status.LATE if is_late(session, at) else Status.PRESENT
     if before_insert:
         before_insert()
-    try:
-        # Inside a caller's transaction, a savepoint that the refused insert of a repeated scan
-        # rolls back alone; in autocommit (the API's requests) the INSERT is a statement of its
-        # own, which nothing needs to wrap.
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            attendance = Attendance.objects.create(
-                session=session,
-                registration=registration,
-                status=status,
-                source=source,
-                checked_in_at=at,
-                recorded_by=by,
-            )
-    except IntegrityError:
+    attendance = Attendance(
+        session=session,
+        registration=registration,
+        status=status,
+        source=source,
+        checked_in_at=at,
+        recorded_by=by,
+    )
+    if not insert_unless_exists(attendance):
         return check_in_again(session, registration, status, source=source, at=at, by=by)
     return CheckInResult(CheckInResult.CREATED, attendance)
 
@@ -257,22 +255,18 @@ def roster_row(
 ) -> tuple[Attendance, bool]:
     """A new row for a registration the roster found without one, and True; or, when a scan
     inserted one since the rows were read, that row, locked, and False."""
-    try:
-        with transaction.atomic():
-            attendance = Attendance.objects.create(
-                session=session,
-                registration=registration,
-                status=wanted.status,
-                reason=wanted.reason,
-                source=Attendance.Source.ROSTER,
-                recorded_by=by,
-            )
-            return attendance, True
-    except IntegrityError:
-        attendance = Attendance.objects.select_for_update().get(
-            session=session, registration=registration
-        )
-        return attendance, False
+    attendance = Attendance(
+        session=session,
+        registration=registration,
+        status=wanted.status,
+        reason=wanted.reason,
+        source=Attendance.Source.ROSTER,
+        recorded_by=by,
+    )
+    if insert_unless_exists(attendance):
+        return attendance, True
+    locked = Attendance.objects.select_for_update()
+    return locked.get(session=session, registration=registration), False
 
 
 def mark(

@@ -253,6 +253,9 @@ def print_report(ctx: Context, result: dict[str, Any]) -> None:
         f"threads, one connection each (check-ins)"
     )
     print(f"  load avg.   {' / '.join(f'{load:.2f}' for load in ctx.load_averages)}")
+    print(f"  cache       {'Redis' if ctx.args.redis_url else 'locmem (per worker)'}")
+    if ctx.args.no_health_checks:
+        print("  database    CONN_HEALTH_CHECKS off (--no-health-checks)")
     print()
     print(
         f"  trivial view         {trivial_view['rps']:>9,.0f} req/s  "
@@ -305,6 +308,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--scale", type=int, default=1, help="seed_demo --scale (1)")
     parser.add_argument("--redis-url", default="", help="use Redis as the cache (default locmem)")
     parser.add_argument("--python-client", action="store_true", help="do not use wrk")
+    parser.add_argument(
+        "--no-health-checks",
+        action="store_true",
+        help="without CONN_HEALTH_CHECKS (a SELECT 1 before each request's first query)",
+    )
     parser.add_argument("--no-json", action="store_true", help="do not write bench/results/")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir and database")
     args = parser.parse_args(argv)
@@ -335,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
         args=args,
         workdir=workdir,
         python=project_python(),
-        env=child_env(args, workdir, database_url, name="checkins"),
+        env=child_env(args, workdir, database_url, name="checkins")
+        | ({"BENCH_NO_HEALTH_CHECKS": "1"} if args.no_health_checks else {}),
         wrk=wrk,
         wrk_script=wrk_script,
         database_url=database_url,

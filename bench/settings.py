@@ -24,6 +24,11 @@ if os.environ.get("BENCH_STATIC_ROOT"):
 if "KEY_PREFIX" in CACHES["default"] and os.environ.get("BENCH_CACHE_KEY_PREFIX"):  # noqa: F405
     CACHES["default"]["KEY_PREFIX"] = os.environ["BENCH_CACHE_KEY_PREFIX"]  # noqa: F405
 
+# `bench/checkins.py --no-health-checks`: what the check before each request's first query
+# (CONN_HEALTH_CHECKS, on in production) costs.
+if os.environ.get("BENCH_NO_HEALTH_CHECKS") and "CONN_HEALTH_CHECKS" in DATABASES["default"]:  # noqa: F405
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # noqa: F405
+
 # Registration notices are still rendered and "sent" after commit (the task runs), but neither the
 # console email backend nor the console SMS backend prints them, and nothing piles up in memory.
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"

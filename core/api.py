@@ -26,7 +26,7 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import exception_handler
 
 from .locking import LockTimeout
-from .permissions import load_cached_permissions
+from .permissions import authenticate_cached
 from .validators import normalize_digits
 
 
@@ -350,11 +350,9 @@ def public_api_only(endpoints, **kwargs):
 
 
 class CachedPermissionsTokenAuthentication(TokenAuthentication):
-    """DRF's token authentication, the token's user holding their permissions from the cache
+    """DRF's token authentication, the token, its user and their permissions kept in the cache
     (`core.permissions`): a device that sends a request for every person at the door (a
-    check-in scanner) reads its user's permissions once, not at every request."""
+    check-in scanner) is looked up once, not at every request."""
 
     def authenticate_credentials(self, key):
-        user, token = super().authenticate_credentials(key)
-        load_cached_permissions(user)
-        return user, token
+        return authenticate_cached(key, super().authenticate_credentials)

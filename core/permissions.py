@@ -1,52 +1,79 @@
-"""A user's permissions kept in the cache between requests, for the API's token clients.
+"""An API token's user and their permissions, kept in the cache between requests.
 
-Django's ModelBackend reads a user's permissions in two queries (their own, their groups') in
-every request that asks; a scanner at the door sends a request for every person, and those two
-queries were a third of each check-in. `load_cached_permissions(user)` fills the user's
-permission caches from Django's cache instead. The entry holds the generation it was read
-under, and any change of who holds what (a user's groups or permissions, a group's permissions,
-a group or permission deleted) starts a new generation, so a withdrawn permission counts from
-the next request. An entry also expires after `TIMEOUT`, which bounds how long a change made
-while the cache server was unreachable (its new generation lost) could go unseen.
+DRF's token authentication reads the token and its user in every request, and Django's
+ModelBackend a user's permissions in two more queries (their own, their groups') whenever asked;
+a scanner at the door sends a request for every person, and those three queries were most of a
+check-in's. `authenticate_cached(key, read)` answers from Django's cache instead: one cache
+round trip, no SQL. The entry is kept under the token's SHA-256 (never the token itself) and
+holds the generation it was read under; any change of who holds what (a user saved or deleted,
+a token deleted, a user's groups or permissions, a group's permissions, a group or permission
+deleted) starts a new generation, so a deactivated user, a deleted token or a withdrawn
+permission counts from the very next request. An entry also expires after `TIMEOUT`, which
+bounds how long a change the signals cannot see (a queryset's `update()`, or a change made while
+the cache server was unreachable, its new generation lost) could go unseen.
+
+The cached user carries only the fields below (no password hash in the cache); any other field
+is deferred and read from the database if some code asks for it.
 """
 
+import hashlib
 import uuid
+from collections.abc import Callable
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+
+from .rows import instance_from_values
 
 GENERATION_KEY = "permissions-generation"
 TIMEOUT = 60
+USER_FIELDS = ("id", "username", "first_name", "last_name", "is_active", "is_staff", "is_superuser")
 
 
-def entry_key(user) -> str:
-    return f"permissions:{user.pk}"
+def entry_key(token_key: str) -> str:
+    return f"api-token:{hashlib.sha256(token_key.encode()).hexdigest()}"
 
 
 def renew_generation(**kwargs) -> None:
     cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
 
 
-def load_cached_permissions(user) -> None:
-    """Fill `user`'s permission caches (ModelBackend's `_user_perm_cache`, `_group_perm_cache`,
-    `_perm_cache`) from the cache, or read them and keep them there: one cache round trip."""
-    if not user.is_active or user.is_anonymous or user.is_superuser:
-        return  # Django answers these without reading any permission
-    found = cache.get_many([GENERATION_KEY, entry_key(user)])
-    generation = found.get(GENERATION_KEY)
-    if generation is None:
+def generation(found: dict) -> str | None:
+    """The current generation (from `found`, else started now), or None without a cache."""
+    current = found.get(GENERATION_KEY)
+    if current is None:
         cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-        generation = cache.get(GENERATION_KEY)
-        if generation is None:  # no cache to trust: Django reads them when asked
-            return
-    entry = found.get(entry_key(user))
-    if entry is not None and entry[0] == generation:
-        _generation, user_permissions, group_permissions = entry
+        current = cache.get(GENERATION_KEY)
+    return current
+
+
+def authenticate_cached(key: str, read: Callable[[str], tuple]) -> tuple:
+    """(user, token) for an API token, from the cache, or from `read(key)` (DRF's own look-up,
+    which refuses an unknown token or an inactive user) and then kept in the cache.
+    The user's permission caches (ModelBackend's `_user_perm_cache`, `_group_perm_cache`,
+    `_perm_cache`) are filled either way."""
+    found = cache.get_many([GENERATION_KEY, entry_key(key)])
+    current = generation(found)
+    entry = found.get(entry_key(key))
+    if current is not None and entry is not None and entry[0] == current:
+        _generation, user_values, created, user_permissions, group_permissions = entry
+        user = instance_from_values(get_user_model(), user_values)
+        token = instance_from_values(Token, {"key": key, "user_id": user.pk, "created": created})
     else:
-        backend = ModelBackend()
-        user_permissions = backend.get_user_permissions(user)
-        group_permissions = backend.get_group_permissions(user)
-        cache.set(entry_key(user), (generation, user_permissions, group_permissions), TIMEOUT)
+        user, token = read(key)
+        if user.is_superuser:  # Django answers without reading any permission
+            user_permissions, group_permissions = set(), set()
+        else:
+            backend = ModelBackend()
+            user_permissions = backend.get_user_permissions(user)
+            group_permissions = backend.get_group_permissions(user)
+        if current is not None:
+            user_values = {name: getattr(user, name) for name in USER_FIELDS}
+            cached = (current, user_values, token.created, user_permissions, group_permissions)
+            cache.set(entry_key(key), cached, TIMEOUT)
     user._user_perm_cache = set(user_permissions)
     user._group_perm_cache = set(group_permissions)
     user._perm_cache = user._user_perm_cache | user._group_perm_cache
+    return user, token

@@ -1,8 +1,9 @@
-"""The scanner's token keeps its user's permissions in the cache between check-ins
-(`core.permissions`): a check-in reads them once, and a withdrawn permission, group or token
-counts from the very next request."""
+"""The scanner's token, its user and their permissions stay in the cache between check-ins
+(`core.permissions`): a check-in reads them once, and a withdrawn permission, group or token or
+a deactivated user counts from the very next request."""
 
 import json
+import pickle
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -70,6 +71,37 @@ def test_permissions_are_read_once_then_come_from_the_cache(scan):
     response, queries = scan()
     assert response.status_code == 201
     assert not reads_permissions(queries)
+
+
+def test_a_scan_after_the_first_runs_two_statements(scan):
+    scan()
+    response, queries = scan()
+
+    assert response.status_code == 201
+    # No token, user or permission read: the session with the registration, then the insert.
+    assert len(queries) == 2, queries
+    assert '"bookings_session"' in queries[0] and '"bookings_registration"' in queries[0]
+    assert queries[1].startswith('INSERT INTO "attendance_attendance"')
+
+
+def test_the_cache_holds_neither_the_token_nor_the_password_hash(scan, scanner):
+    user, token = scanner
+    assert scan()[0].status_code == 201
+
+    stored = pickle.dumps(dict(cache._cache))  # the locmem cache's keys and pickled values
+
+    assert token.key.encode() not in stored
+    assert user.password.encode() not in stored
+    assert user.username.encode() in stored  # the entry is there
+
+
+def test_a_user_made_superuser_is_read_again(scan, scanner):
+    user, _token = scanner
+    user.groups.clear()
+    assert scan()[0].status_code == 403
+    user.is_superuser = True
+    user.save(update_fields=["is_superuser"])
+    assert scan()[0].status_code == 201
 
 
 def test_a_group_losing_the_permission_counts_at_the_next_scan(scan, scanner):
