@@ -48,6 +48,7 @@ from ..services import (
     register,
     reject_registrations,
     reveal_phone,
+    update_details,
 )
 
 PERSONAL_DATA_PERMISSION = "bookings.view_personal_data"
@@ -188,8 +189,21 @@ class PhoneNumber(Component):
 
 
 class RegistrationEditView(snippet_views.EditView):
-    """A registration whose personal data were purged (`manage.py purge_personal_data`) is not
-    edited: nothing is left to correct, and its blanks would not pass the form."""
+    """Corrects a registration's details through `update_details`, which writes only them and
+    logs the edit. A registration whose personal data were purged (`manage.py
+    purge_personal_data`) is not edited: nothing is left to correct, and its blanks would not
+    pass the form."""
+
+    def save_instance(self):
+        return update_details(self.form.instance, by=self.request.user)
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except (BookingError, LockTimeout) as refusal:  # purged meanwhile, or a long lock
+            form.add_error(None, refusal.message)
+        self.produced_error_message = self.get_error_message()
+        return self.form_invalid(form)
 
     def dispatch(self, request, *args, **kwargs):
         if self.object.purged_at:
@@ -541,13 +555,7 @@ class RegistrationViewSet(AcademySnippetViewSet):
     search_backend_name = None
     ordering = "-created_at"
     # Only details that do not touch a seat; status changes through the actions.
-    panels = [
-        FieldPanel("name"),
-        FieldPanel("unit"),
-        FieldPanel("position"),
-        FieldPanel("party_organisation"),
-        FieldPanel("email"),
-    ]
+    panels = [FieldPanel(name) for name in Registration.DETAIL_FIELDS]
 
     def get_queryset(self, request):
         return Registration.objects.select_related("cohort__programme")

@@ -189,6 +189,9 @@ class Registration(models.Model):
         _("personal data purged"), null=True, blank=True, editable=False
     )
 
+    # The details staff may correct in the admin: none of them touches a seat or the status.
+    DETAIL_FIELDS = ("name", "unit", "position", "party_organisation", "email")
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("registration")

@@ -29,6 +29,7 @@ from .registrations import (
     rotate_token,
     seat_counts,
     update_cohort,
+    update_details,
 )
 
 __all__ = [
@@ -57,4 +58,5 @@ __all__ = [
     "rotate_token",
     "seat_counts",
     "update_cohort",
+    "update_details",
 ]

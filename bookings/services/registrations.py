@@ -472,6 +472,22 @@ def resend_codes(*, phone: str, by: User | None = None) -> int:
     return len(registrations)
 
 
+def update_details(registration: Registration, *, by: User | None) -> Registration:
+    """Save staff's corrections to a registration's details (`Registration.DETAIL_FIELDS`,
+    which `registration` carries, unsaved) and log Wagtail's `wagtail.edit`, in one transaction.
+
+    Only those fields are written, on the row locked: a cancellation or a decision made since
+    the form was loaded stays as it is. A registration purged since (`purge_personal_data`)
+    raises InvalidTransition, and no name or unit comes back into it.
+    """
+    with transaction.atomic():
+        if lock_object(Registration.objects.only("purged_at"), registration.pk).purged_at:
+            raise InvalidTransition()
+        registration.save(update_fields=[*Registration.DETAIL_FIELDS, "updated_at"])
+        log(registration, "wagtail.edit", user=by, content_changed=True)
+    return registration
+
+
 def rotate_token(registration: Registration, *, by: User | None = None) -> Registration:
     """Give the registration a new private token, revoking its old page and calendar links.
 

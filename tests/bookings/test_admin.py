@@ -8,10 +8,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
+from wagtail.models import ModelLogEntry
 
 from bookings.models import Registration
-from bookings.services import register
+from bookings.services import InvalidTransition, cancel_registration, register, update_details
 
 from .factories import ApplicantFactory, CohortFactory, register_trainees
 from .helpers import messages_of, staff_user
@@ -330,6 +332,48 @@ def test_registration_edit_changes_details_but_never_status(admin_client, cohort
     assert (edited.name, edited.unit) == ("李四", "莱山区委组织部")
     assert edited.email == "lisi@example.org"
     assert (edited.status, edited.phone) == (registration.status, registration.phone)
+
+
+def edit_form(registration, **changes) -> dict:
+    return {name: getattr(registration, name) for name in Registration.DETAIL_FIELDS} | changes
+
+
+def test_registration_edit_is_logged_once_with_who_made_it(admin_client, cohort):
+    [registration] = register_trainees(cohort, 1)
+
+    admin_client.post(f"{LIST_URL}edit/{registration.pk}/", edit_form(registration, name="李四"))
+
+    edits = ModelLogEntry.objects.for_instance(registration).filter(action="wagtail.edit")
+    assert [(entry.user.username, entry.label) for entry in edits] == [
+        ("admin", f"李四 {registration.code}")
+    ]
+
+
+def test_registration_edit_writes_only_the_details_so_a_cancellation_meanwhile_stays(cohort):
+    [registration] = register_trainees(cohort, 1)
+    form_instance = Registration.objects.get(pk=registration.pk)  # loaded by the edit form
+    cancel_registration(registration)  # another member of staff, before the form is saved
+    form_instance.unit = "莱山区委组织部"
+
+    update_details(form_instance, by=None)
+
+    edited = Registration.objects.get(pk=registration.pk)
+    assert (edited.status, edited.unit) == (Status.CANCELLED, "莱山区委组织部")
+
+
+def test_a_registration_purged_while_its_form_was_open_gets_no_details_back(cohort):
+    [registration] = register_trainees(cohort, 1)
+    form_instance = Registration.objects.get(pk=registration.pk)
+    Registration.objects.filter(pk=registration.pk).update(
+        name="", unit="", purged_at=timezone.now()
+    )
+    form_instance.name = "李四"
+
+    with pytest.raises(InvalidTransition):
+        update_details(form_instance, by=None)
+
+    assert Registration.objects.get(pk=registration.pk).name == ""
+    assert not ModelLogEntry.objects.for_instance(registration).filter(action="wagtail.edit")
 
 
 def test_registration_inspect_view_masks_phone(admin_client, cohort):
