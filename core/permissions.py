@@ -33,7 +33,9 @@ USER_FIELDS = ("id", "username", "first_name", "last_name", "is_active", "is_sta
 
 
 def entry_key(token_key: str) -> str:
-    return f"api-token:{hashlib.sha256(token_key.encode()).hexdigest()}"
+    # The version changes with the entry's shape (USER_FIELDS), so that a release never reads
+    # an entry an earlier one wrote.
+    return f"api-token:v1:{hashlib.sha256(token_key.encode()).hexdigest()}"
 
 
 def renew_generation(**kwargs) -> None:
