@@ -12,7 +12,6 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -21,6 +20,7 @@ from core.api import (
     BAD_REQUEST,
     AcceptLanguageMixin,
     Busy,
+    CachedPermissionsSessionAuthentication,
     CachedPermissionsTokenAuthentication,
     ErrorSerializer,
     LengthRequired,
@@ -180,7 +180,10 @@ class StaffAPIMixin(AcceptLanguageMixin):
     nothing cached."""
 
     # The token first: DRF answers 401 with its WWW-Authenticate when no credentials come.
-    authentication_classes = [CachedPermissionsTokenAuthentication, SessionAuthentication]
+    authentication_classes = [
+        CachedPermissionsTokenAuthentication,
+        CachedPermissionsSessionAuthentication,
+    ]
     permission_classes = [CanTakeAttendance]
 
     def get_exception_handler(self):

@@ -10,12 +10,12 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import exceptions, permissions, serializers, viewsets
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api import (
     AcceptLanguageMixin,
+    CachedPermissionsSessionAuthentication,
     CachedPermissionsTokenAuthentication,
     ErrorSerializer,
     api_exception_handler,
@@ -135,7 +135,10 @@ ROUND_NOT_FOUND = _("No such round.")
 class RoundViewSet(AcceptLanguageMixin, viewsets.GenericViewSet):
     """Rounds of competitions, for staff."""
 
-    authentication_classes = [CachedPermissionsTokenAuthentication, SessionAuthentication]
+    authentication_classes = [
+        CachedPermissionsTokenAuthentication,
+        CachedPermissionsSessionAuthentication,
+    ]
     permission_classes = [SeesScores]
     queryset = Round.objects.none()
     serializer_class = RankingSerializer

@@ -13,20 +13,21 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views import defaults
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import (
     OpenApiSerializerExtension,
     OpenApiSerializerFieldExtension,
 )
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import exceptions, parsers, serializers, status
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.fields import empty
 from rest_framework.utils import json
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import exception_handler
 
 from .locking import LockTimeout
-from .permissions import authenticate_cached
+from .permissions import authenticate_cached, load_permissions
 from .validators import normalize_digits
 
 
@@ -356,3 +357,21 @@ class CachedPermissionsTokenAuthentication(TokenAuthentication):
 
     def authenticate_credentials(self, key):
         return authenticate_cached(key, super().authenticate_credentials)
+
+
+class CachedPermissionsSessionAuthentication(SessionAuthentication):
+    """DRF's session authentication (CSRF enforced), the user's permissions from the cache: the
+    admin's scanner page sends a check-in for every person with the staff member's session."""
+
+    def authenticate(self, request):
+        authenticated = super().authenticate(request)
+        if authenticated is not None:
+            load_permissions(authenticated[0])
+        return authenticated
+
+
+class CachedPermissionsSessionScheme(SessionScheme):
+    """The schema's cookie authentication for it: drf-spectacular matches the session scheme
+    to DRF's class only, not to its subclasses."""
+
+    target_class = CachedPermissionsSessionAuthentication

@@ -13,7 +13,8 @@ bounds how long a change the signals cannot see (a queryset's `update()`, or a c
 the cache server was unreachable, its new generation lost) could go unseen.
 
 The cached user carries only the fields below (no password hash in the cache); any other field
-is deferred and read from the database if some code asks for it.
+is deferred and read from the database if some code asks for it. A user signed in by session
+(the admin's scanner page) has their permissions cached the same way (`load_permissions`).
 """
 
 import hashlib
@@ -54,8 +55,7 @@ def generation(found: dict) -> str | None:
 def authenticate_cached(key: str, read: Callable[[str], tuple]) -> tuple:
     """(user, token) for an API token, from the cache, or from `read(key)` (DRF's own look-up,
     which refuses an unknown token or an inactive user) and then kept in the cache.
-    The user's permission caches (ModelBackend's `_user_perm_cache`, `_group_perm_cache`,
-    `_perm_cache`) are filled either way."""
+    The user's permission caches are filled either way (`fill_permissions`)."""
     found = cache.get_many([GENERATION_KEY, entry_key(key)])
     current = generation(found)
     entry = found.get(entry_key(key))
@@ -65,17 +65,44 @@ def authenticate_cached(key: str, read: Callable[[str], tuple]) -> tuple:
         token = instance_from_values(Token, {"key": key, "user_id": user.pk, "created": created})
     else:
         user, token = read(key)
-        if user.is_superuser:  # Django answers without reading any permission
-            user_permissions, group_permissions = set(), set()
-        else:
-            backend = ModelBackend()
-            user_permissions = backend.get_user_permissions(user)
-            group_permissions = backend.get_group_permissions(user)
+        user_permissions, group_permissions = read_permissions(user)
         if current is not None:
             user_values = {name: getattr(user, name) for name in USER_FIELDS}
             cached = (current, user_values, token.created, user_permissions, group_permissions)
             cache.set(entry_key(key), cached, TIMEOUT)
+    fill_permissions(user, user_permissions, group_permissions)
+    return user, token
+
+
+def load_permissions(user) -> None:
+    """Fill a signed-in user's permission caches from the cache, or read them and keep them
+    there under the same generation: for the admin's own scanner page, which sends the same
+    check-ins with the staff member's session instead of a token."""
+    if not user.is_active or user.is_anonymous:
+        return
+    key = f"permissions:v1:{user.pk}"
+    found = cache.get_many([GENERATION_KEY, key])
+    current = generation(found)
+    entry = found.get(key)
+    if current is not None and entry is not None and entry[0] == current:
+        _generation, user_permissions, group_permissions = entry
+    else:
+        user_permissions, group_permissions = read_permissions(user)
+        if current is not None:
+            cache.set(key, (current, user_permissions, group_permissions), TIMEOUT)
+    fill_permissions(user, user_permissions, group_permissions)
+
+
+def read_permissions(user) -> tuple[set[str], set[str]]:
+    if user.is_superuser:  # Django answers without reading any permission
+        return set(), set()
+    backend = ModelBackend()
+    return backend.get_user_permissions(user), backend.get_group_permissions(user)
+
+
+def fill_permissions(user, user_permissions, group_permissions) -> None:
+    """ModelBackend's caches (`_user_perm_cache`, `_group_perm_cache`, `_perm_cache`), which
+    `has_perm` reads before it would query."""
     user._user_perm_cache = set(user_permissions)
     user._group_perm_cache = set(group_permissions)
     user._perm_cache = user._user_perm_cache | user._group_perm_cache
-    return user, token

@@ -152,3 +152,32 @@ def test_without_a_cache_permissions_are_read_every_time(scan, scanner, settings
         assert reads_permissions(queries)
     Group.objects.get(user=scanner[0]).permissions.remove(*TAKE)
     assert scan()[0].status_code == 403
+
+
+@pytest.fixture
+def session_scan(client, session, cohort, scanner):
+    """POST the next trainee's QR text as the admin's scanner page does: signed in, no token."""
+    trainees = iter(register_trainees(cohort, 8))
+    client.force_login(scanner[0])
+
+    def post():
+        body = json.dumps({"session": session.pk, "code": registration_qr_text(next(trainees))})
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(URL, body, content_type="application/json")
+        return response, [query["sql"] for query in queries.captured_queries]
+
+    return post
+
+
+def test_the_scanner_pages_session_reads_permissions_once_too(session_scan, scanner):
+    response, queries = session_scan()
+    assert response.status_code == 201
+    assert reads_permissions(queries)
+
+    response, queries = session_scan()
+    assert response.status_code == 201
+    assert not reads_permissions(queries)
+
+    scanner[0].groups.get().permissions.remove(*TAKE)
+    response, queries = session_scan()
+    assert (response.status_code, response.json()["code"]) == (403, "permission_denied")
