@@ -52,24 +52,34 @@ def generation(found: dict) -> str | None:
     return current
 
 
+def cached(key: str, read: Callable[[], tuple]) -> tuple:
+    """The value kept under `key` in the current generation, or `read()`, then kept there
+    (unless there is no cache to trust): one cache round trip when found."""
+    found = cache.get_many([GENERATION_KEY, key])
+    current = generation(found)
+    entry = found.get(key)
+    if current is not None and entry is not None and entry[0] == current:
+        return entry[1]
+    value = read()
+    if current is not None:
+        cache.set(key, (current, value), TIMEOUT)
+    return value
+
+
 def authenticate_cached(key: str, read: Callable[[str], tuple]) -> tuple:
     """(user, token) for an API token, from the cache, or from `read(key)` (DRF's own look-up,
     which refuses an unknown token or an inactive user) and then kept in the cache.
     The user's permission caches are filled either way (`fill_permissions`)."""
-    found = cache.get_many([GENERATION_KEY, entry_key(key)])
-    current = generation(found)
-    entry = found.get(entry_key(key))
-    if current is not None and entry is not None and entry[0] == current:
-        _generation, user_values, created, user_permissions, group_permissions = entry
-        user = instance_from_values(get_user_model(), user_values)
-        token = instance_from_values(Token, {"key": key, "user_id": user.pk, "created": created})
-    else:
+
+    def read_entry() -> tuple:
         user, token = read(key)
-        user_permissions, group_permissions = read_permissions(user)
-        if current is not None:
-            user_values = {name: getattr(user, name) for name in USER_FIELDS}
-            cached = (current, user_values, token.created, user_permissions, group_permissions)
-            cache.set(entry_key(key), cached, TIMEOUT)
+        user_values = {name: getattr(user, name) for name in USER_FIELDS}
+        return user_values, token.created, *read_permissions(user)
+
+    user_values, created, user_permissions, group_permissions = cached(entry_key(key), read_entry)
+    # The same partial user whether it was just read or found: its other fields are deferred.
+    user = instance_from_values(get_user_model(), user_values)
+    token = instance_from_values(Token, {"key": key, "user_id": user.pk, "created": created})
     fill_permissions(user, user_permissions, group_permissions)
     return user, token
 
@@ -80,17 +90,8 @@ def load_permissions(user) -> None:
     check-ins with the staff member's session instead of a token."""
     if not user.is_active or user.is_anonymous:
         return
-    key = f"permissions:v1:{user.pk}"
-    found = cache.get_many([GENERATION_KEY, key])
-    current = generation(found)
-    entry = found.get(key)
-    if current is not None and entry is not None and entry[0] == current:
-        _generation, user_permissions, group_permissions = entry
-    else:
-        user_permissions, group_permissions = read_permissions(user)
-        if current is not None:
-            cache.set(key, (current, user_permissions, group_permissions), TIMEOUT)
-    fill_permissions(user, user_permissions, group_permissions)
+    permissions = cached(f"permissions:v1:{user.pk}", lambda: read_permissions(user))
+    fill_permissions(user, *permissions)
 
 
 def read_permissions(user) -> tuple[set[str], set[str]]:
