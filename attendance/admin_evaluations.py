@@ -109,15 +109,6 @@ class EvaluationIndexView(ImportExportButtonsMixin, IndexView):
     any_permission_required = ["view"]
     import_kind = "evaluations"
 
-    export_param_names = (
-        "cohort",
-        "course",
-        "lecturer",
-        "created_at_after",
-        "created_at_before",
-        "with_comment",
-    )
-
     def get_base_queryset(self):
         return (
             visible_evaluations(self.request.user)

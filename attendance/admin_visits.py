@@ -138,16 +138,6 @@ class StudyVisitIndexView(ImportExportButtonsMixin, IndexView):
     confirm_url_name = None
     import_kind = "visits"
 
-    export_param_names = (
-        "visited_on_after",
-        "visited_on_before",
-        "province",
-        "base",
-        "district",
-        "confirmed",
-        "q",
-    )
-
     def get_base_queryset(self):
         return (
             visible_visits(self.request.user)

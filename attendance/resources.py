@@ -127,7 +127,7 @@ class RosterResource(AcademyResource):
 
     required = ("cohort", "status")
     filename = "考勤"
-    FILTERS = ("cohort", "session", "status", "source", "q")
+    export_params = ("cohort", "session", "status", "source", "q")
 
     class Meta(AcademyResource.Meta):
         model = Attendance
@@ -274,7 +274,7 @@ class RosterResource(AcademyResource):
             )
             .order_by("session__starts_at", "session_id", "registration__name", "pk")
         )
-        queryset = filtered(AttendanceFilterSet, params, queryset, cls.FILTERS)
+        queryset = filtered(AttendanceFilterSet, params, queryset, cls.export_params)
         return searched(queryset, params, "registration__name", "registration__code")
 
     @classmethod
@@ -358,13 +358,14 @@ class StudyVisitResource(AcademyResource):
     personal_fields = ("contact_phone",)
     personal_permission = PERSONAL_DATA_PERMISSION
     filename = "来烟学习交流"
-    FILTERS = (
+    export_params = (
         "visited_on_after",
         "visited_on_before",
         "province",
         "base",
         "district",
         "confirmed",
+        "q",
     )
 
     class Meta(AcademyResource.Meta):
@@ -447,7 +448,7 @@ class StudyVisitResource(AcademyResource):
             .prefetch_related(Prefetch("bases", queryset=TrainingBasePage.objects.only("title")))
             .order_by("-visited_on", "-pk")
         )
-        queryset = filtered(StudyVisitFilterSet, params, queryset, self.FILTERS)
+        queryset = filtered(StudyVisitFilterSet, params, queryset, self.export_params)
         return searched(queryset, params, "organisation", "contact_name", "province", "city")
 
 
@@ -468,7 +469,7 @@ class EvaluationResource(AcademyResource):
     created_at = column("created_at", "评价时间", LocalDateTimeWidget())
 
     filename = "评教"
-    FILTERS = (
+    export_params = (
         "cohort",
         "course",
         "lecturer",
@@ -506,7 +507,7 @@ class EvaluationResource(AcademyResource):
             )
             .order_by("-created_at", "-pk")
         )
-        return filtered(EvaluationFilterSet, params, queryset, self.FILTERS)
+        return filtered(EvaluationFilterSet, params, queryset, self.export_params)
 
 
 def may_import_visits(user) -> bool:

@@ -173,6 +173,7 @@ class ProjectResource(AcademyResource):
     # Set by `submit_project`.
     not_validated = ("token", "status", "consented_at", "submitted_at")
     filename = "参赛项目"
+    export_params = ("competition", "status", "category", "q")
 
     class Meta(AcademyResource.Meta):
         model = Project

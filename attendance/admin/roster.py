@@ -83,8 +83,6 @@ class AttendanceIndexView(ImportExportButtonsMixin, snippet_views.IndexView):
 
     import_kind = "attendance"
 
-    export_param_names = ("cohort", "session", "status", "source", "q")
-
 
 class AttendanceHistoryView(snippet_views.HistoryView):
     """A row's history, its corrections, for whoever may see attendance (Wagtail's asks for

@@ -323,8 +323,6 @@ class CertificateIndexView(ImportExportButtonsMixin, IndexView):
 
     import_kind = "certificates"
 
-    export_param_names = ("cohort", "valid", "q")
-
     def get_list_more_buttons(self, instance):
         buttons = list(super().get_list_more_buttons(instance))
         if instance.is_valid and self.request.user.has_perm(ISSUE):
@@ -608,8 +606,6 @@ class StudyHoursView(ImportExportButtonsMixin, BaseListingView):
                 "total": format_hours(total_hours(entries)),
             }
         return context
-
-    export_param_names = ("phone", "cohort", "year", "status", "q")
 
 
 class StudyHoursViewSet(ViewSet):

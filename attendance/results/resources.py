@@ -47,7 +47,7 @@ class StudyHoursResource(AcademyResource):
     personal_fields = ("phone",)
     personal_permission = PERSONAL_DATA_PERMISSION
     filename = "学时台账"
-    FILTERS = ("phone", "cohort", "year", "status")
+    export_params = ("phone", "cohort", "year", "status", "q")
 
     class Meta(AcademyResource.Meta):
         model = Attendance
@@ -87,7 +87,7 @@ class StudyHoursResource(AcademyResource):
 
     @classmethod
     def export_queryset(cls, params):
-        entries = filtered(StudyHoursFilterSet, params, ledger_entries(), cls.FILTERS)
+        entries = filtered(StudyHoursFilterSet, params, ledger_entries(), cls.export_params)
         entries = searched(entries, params, "registration__name", "registration__code")
         return (
             entries.order_by()
@@ -138,7 +138,7 @@ class CertificateResource(AcademyResource):
     revoke_reason = column("revoke_reason", "撤销原因")
 
     filename = "结业证书"
-    FILTERS = ("cohort", "valid")
+    export_params = ("cohort", "valid", "q")
 
     class Meta(AcademyResource.Meta):
         model = Certificate
@@ -163,7 +163,7 @@ class CertificateResource(AcademyResource):
         queryset = Certificate.objects.select_related("issued_by", "revoked_by").order_by(
             "-issued_at", "-pk"
         )
-        queryset = filtered(CertificateFilterSet, params, queryset, cls.FILTERS)
+        queryset = filtered(CertificateFilterSet, params, queryset, cls.export_params)
         return searched(queryset, params, "serial", "name")
 
 

@@ -53,8 +53,6 @@ class ProjectIndexView(ImportExportButtonsMixin, snippet_views.IndexView):
 
     import_kind = "projects"
 
-    export_param_names = ("competition", "status", "category", "q")
-
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if self.request.user.has_perm(REVIEW_PERMISSION):

@@ -62,11 +62,11 @@ def index_page_buttons(kind_slug: str, index_model):
 
 class ImportExportButtonsMixin:
     """For a listing's index view: `import_kind` names the kind; its import and export buttons
-    replace Wagtail's own export ones. The exports pass on the query parameters named in
-    `export_param_names` (the listing's filters and search), so they list what it shows."""
+    replace Wagtail's own export ones. The exports pass on the query parameters the kind's
+    export reads (its resource's `export_params`: the listing's filters and search), so they
+    list what it shows."""
 
     import_kind = ""
-    export_param_names = ()
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -75,8 +75,10 @@ class ImportExportButtonsMixin:
         self.is_export = False
 
     def export_params(self) -> dict:
+        kind = get_kind(self.import_kind)
+        names = kind.resource_class.export_params if kind else ()
         query = self.request.GET
-        return {name: query[name] for name in self.export_param_names if query.get(name)}
+        return {name: query[name] for name in names if query.get(name)}
 
     @cached_property
     def header_buttons(self):

@@ -252,6 +252,9 @@ class AcademyResource(ProgressMixin, resources.ModelResource):
     personal_permission = ""
     # The first part of export file names (报名 in 报名_第3期_20261128.xlsx).
     filename = "导出"
+    # The listing's query parameters (filters, search `q`) that `export_queryset` reads: the
+    # listing's export buttons pass these on, so an export holds what the listing shows.
+    export_params = ()
     # Model fields full_clean leaves to the service that saves the row.
     not_validated = ()
 
