@@ -73,6 +73,14 @@ class ScannedCode:
     def is_qr(self) -> bool:
         return self.pk is not None
 
+    @property
+    def lookup(self) -> tuple[str, int | str] | None:
+        """The registration's field and value to find it by (`id` of a QR text, or `code`),
+        or None when nothing can match."""
+        if self.is_qr:
+            return "id", self.pk
+        return ("code", self.code) if self.code else None
+
     def found(self, registration: Registration | None) -> None:
         """What a query found for `pk` or `code` (None: nothing), not yet checked."""
         self._registration, self._looked_up = registration, True
@@ -80,8 +88,11 @@ class ScannedCode:
     def registration(self) -> Registration | None:
         """The registration named, its QR signature checked; None when there is none."""
         if not self._looked_up:
-            lookup = {"pk": self.pk} if self.is_qr else {"code": self.code} if self.code else None
-            self.found(Registration.objects.filter(**lookup).first() if lookup else None)
+            found = None
+            if self.lookup:
+                field, value = self.lookup
+                found = Registration.objects.filter(**{field: value}).first()
+            self.found(found)
         registration = self._registration
         if registration is None or not self.is_qr:
             return registration

@@ -31,15 +31,13 @@ def session_for_check_in(session_id: int, scanned: ScannedCode | None = None) ->
     from the models) because no queryset reads two unrelated rows at once; the instances hold
     these fields, the others are deferred.
     """
-    by = None
-    if scanned is not None:
-        by = "id" if scanned.pk is not None else "code" if scanned.code is not None else None
+    lookup = scanned.lookup if scanned is not None else None
     params: list = [AttendanceRule._meta.get_field("late_after_minutes").default]
-    if by:
-        params.append(scanned.pk if by == "id" else scanned.code)
+    if lookup:
+        params.append(lookup[1])
     params.append(session_id)
     with connection.cursor() as cursor:
-        cursor.execute(check_in_sql(by), params)
+        cursor.execute(check_in_sql(lookup[0] if lookup else None), params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -50,7 +48,7 @@ def session_for_check_in(session_id: int, scanned: ScannedCode | None = None) ->
         found = row[width + 1 :]
         scanned.found(
             instance_from_row(Registration, SCANNED_FIELDS, found, using)
-            if by and found[0] is not None
+            if lookup and found[0] is not None
             else None
         )
     return session
