@@ -46,15 +46,12 @@ def scan(client, session, cohort, scanner):
     """POST the next confirmed trainee's QR text; the answer and the SQL it ran."""
     trainees = iter(register_trainees(cohort, 8))
 
-    def post(token=None):
+    def post(token=None, *, signed_in=False):
+        """With `signed_in`, as the admin's scanner page sends it: the session, no token."""
         body = json.dumps({"session": session.pk, "code": registration_qr_text(next(trainees))})
+        headers = {} if signed_in else {"authorization": f"Token {token or scanner[1].key}"}
         with CaptureQueriesContext(connection) as queries:
-            response = client.post(
-                URL,
-                body,
-                content_type="application/json",
-                headers={"authorization": f"Token {token or scanner[1].key}"},
-            )
+            response = client.post(URL, body, content_type="application/json", headers=headers)
         return response, [query["sql"] for query in queries.captured_queries]
 
     return post
@@ -154,30 +151,16 @@ def test_without_a_cache_permissions_are_read_every_time(scan, scanner, settings
     assert scan()[0].status_code == 403
 
 
-@pytest.fixture
-def session_scan(client, session, cohort, scanner):
-    """POST the next trainee's QR text as the admin's scanner page does: signed in, no token."""
-    trainees = iter(register_trainees(cohort, 8))
+def test_the_scanner_pages_session_reads_permissions_once_too(client, scan, scanner):
     client.force_login(scanner[0])
-
-    def post():
-        body = json.dumps({"session": session.pk, "code": registration_qr_text(next(trainees))})
-        with CaptureQueriesContext(connection) as queries:
-            response = client.post(URL, body, content_type="application/json")
-        return response, [query["sql"] for query in queries.captured_queries]
-
-    return post
-
-
-def test_the_scanner_pages_session_reads_permissions_once_too(session_scan, scanner):
-    response, queries = session_scan()
+    response, queries = scan(signed_in=True)
     assert response.status_code == 201
     assert reads_permissions(queries)
 
-    response, queries = session_scan()
+    response, queries = scan(signed_in=True)
     assert response.status_code == 201
     assert not reads_permissions(queries)
 
     scanner[0].groups.get().permissions.remove(*TAKE)
-    response, queries = session_scan()
+    response, queries = scan(signed_in=True)
     assert (response.status_code, response.json()["code"]) == (403, "permission_denied")
