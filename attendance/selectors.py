@@ -8,7 +8,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from bookings.models import Cohort, Registration, Session
-from core.rows import instance_from_row
+from core.rows import fetch_one, instance_from_row
 
 from .models import Attendance, AttendanceRule
 from .qr import ScannedCode
@@ -36,9 +36,7 @@ def session_for_check_in(session_id: int, scanned: ScannedCode | None = None) ->
     if lookup:
         params.append(lookup[1])
     params.append(session_id)
-    with connection.cursor() as cursor:
-        cursor.execute(check_in_sql(lookup[0] if lookup else None), params)
-        row = cursor.fetchone()
+    row = fetch_one(check_in_sql(lookup[0] if lookup else None), params)
     if row is None:
         return None
     using, width = connection.alias, len(SESSION_FIELDS)

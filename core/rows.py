@@ -1,5 +1,6 @@
 """Model instances from values read outside a queryset (a cache entry, a row of a raw join),
-and an INSERT that a unique constraint may turn into nothing."""
+an INSERT that a unique constraint may turn into nothing, and the prepared statements of a
+hot path."""
 
 import functools
 from collections.abc import Mapping
@@ -38,14 +39,23 @@ def insert_unless_exists(instance: models.Model, using: str = DEFAULT_DB_ALIAS) 
     values = [
         field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(insert_sql(type(instance), using), values)
-        row = cursor.fetchone()
+    row = fetch_one(insert_sql(type(instance), using), values, using)
     if row is None:
         return False
     instance.pk = row[0]
     instance._state.adding, instance._state.db = False, using
     return True
+
+
+def fetch_one(sql: str, params, using: str = DEFAULT_DB_ALIAS):
+    """The first row of a statement a hot path runs again and again (None: no row). On
+    PostgreSQL it is prepared once per connection (`core.postgresql`'s `prepared_cursor`):
+    the server plans it once instead of at every request. Elsewhere, Django's cursor."""
+    connection = connections[using]
+    prepared_cursor = getattr(connection, "prepared_cursor", None)
+    with prepared_cursor() if prepared_cursor else connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def insert_fields(model: type[models.Model]) -> list[models.Field]:
