@@ -22,6 +22,7 @@ from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.fields import empty
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.utils import json
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import exception_handler
@@ -348,6 +349,16 @@ server_error = api_or_site(ServerError, defaults.server_error)
 def public_api_only(endpoints, **kwargs):
     """drf-spectacular hook: document the public API, not Wagtail's internal admin API."""
     return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]
+
+
+class JSONAnswers(DefaultContentNegotiation):
+    """The request's Content-Type still chooses the parser (415 for anything not JSON), but the
+    answer is JSON whatever the client's Accept says: DRF's own recipe
+    (`IgnoreClientContentNegotiation`) for views that have one renderer, which spares matching
+    the header against it at every request. For the scanner's API, one request per person."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class CachedPermissionsTokenAuthentication(TokenAuthentication):

@@ -10,10 +10,12 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
+from rest_framework.serializers import Serializer
 
+from attendance.api import CheckInSerializer
 from attendance.models import Attendance
 from attendance.qr import registration_qr_text
-from attendance.services import mark
+from attendance.services import check_in, mark
 from bookings.models import Registration
 from bookings.services import cancel_registration, rotate_token
 from bookings.services.timetable import cancel_session
@@ -154,6 +156,43 @@ def test_late_check_in_says_late(api, cohort, registration):
         True,
         "迟到",
     )
+
+
+def test_the_body_built_by_hand_is_what_the_declared_fields_give(session, cohort, scanner):
+    """CheckInSerializer builds its body directly; DRF's generic walk over the same declared
+    fields (which the schema shows) gives the same keys and values, for every kind of answer."""
+    first, again, marked, late = register_trainees(cohort, 4)
+    late_session = SessionFactory(
+        cohort=cohort,
+        starts_at=timezone.now() - datetime.timedelta(minutes=30),
+        ends_at=timezone.now() + datetime.timedelta(hours=2),
+    )
+    by = scanner[0]
+    check_in(session, registration_qr_text(again), by=by)
+    mark(session, marked, Attendance.Status.PRESENT, by=by)
+    results = [
+        check_in(session, registration_qr_text(first), by=by),
+        check_in(session, again.code, by=by),
+        check_in(session, marked.code, by=by),
+        check_in(late_session, late.code, by=by),
+    ]
+    body = CheckInSerializer()
+
+    assert [(r.outcome, r.late, r.attendance.checked_in_at is None) for r in results] == [
+        ("created", False, False),
+        ("already", False, False),
+        ("already", False, True),
+        ("created", True, False),
+    ]
+    for result in results:
+        assert body.to_representation(result) == Serializer.to_representation(body, result)
+
+
+def test_any_accept_header_gets_json(api, session, registration):
+    response = api({"session": session.pk, "code": registration.code}, accept="text/html")
+
+    assert (response.status_code, response["Content-Type"]) == (201, "application/json")
+    assert response.json()["outcome"] == "created"
 
 
 def test_queued_scan_keeps_its_time(api, cohort, registration):
