@@ -24,9 +24,9 @@ keep prepared statements) this cursor prepares nothing either.
 
 import select
 
-from django.db.backends.postgresql import base
+from django.db.backends.postgresql import base, operations
 from django.db.backends.postgresql.psycopg_any import register_tzloader
-from psycopg import pq
+from psycopg import errors, pq
 
 IDLE = pq.TransactionStatus.IDLE
 OK = pq.ConnStatus.OK
@@ -40,7 +40,22 @@ class PreparingCursor(base.ServerBindingCursor):
         return super().execute(query, params, prepare=True, binary=binary)
 
 
+class DatabaseOperations(operations.DatabaseOperations):
+    def last_executed_query(self, cursor, sql, params):
+        # A prepared statement's text is not kept on the cursor: the logged SQL (DEBUG, the
+        # tests' query counts) is composed from the statement and its parameters, as Django
+        # does for its server-side-binding cursors.
+        if isinstance(cursor, PreparingCursor):
+            try:
+                return self.compose_sql(sql, params)
+            except errors.DataError:
+                return None
+        return super().last_executed_query(cursor, sql, params)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def prepared_cursor(self):
         """A cursor, as `cursor()` gives (health check, error wrapping, query logging), whose
         statements are prepared once per connection: for statements a hot path repeats with
