@@ -116,6 +116,10 @@ class ScannerView(TakeAttendanceMixin, WagtailAdminTemplateMixin, TemplateView):
     header_icon = "mobile-alt"
     template_name = "attendance/admin/scanner.html"
 
+    def get_breadcrumbs_items(self):
+        # 首页 › 扫码签到, as Wagtail's own views end their trail with the page they show.
+        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
+
     @cached_property
     def sessions(self) -> list[Session]:
         return todays_sessions()

@@ -110,6 +110,8 @@ def test_scanner_picks_the_session_on_now(taker_client, cohort):
     assert config["messages"]["late"] == "迟到"
     html = response.content.decode()
     assert "红色物业专题讲座" in html
+    breadcrumbs = html[html.index("<nav") : html.index("</nav>")]
+    assert "首页" in breadcrumbs and "扫码签到" in breadcrumbs
     assert response["Cache-Control"].startswith("max-age=0")
 
 
