@@ -14,7 +14,12 @@ from django.urls import reverse
 
 
 def in_admin(request) -> bool:
-    return request.path_info.startswith(reverse("wagtailadmin_home"))
+    """Whether the request is under Wagtail's admin; worked out once per request (both
+    middlewares below ask, and `reverse` is not free on every page of the site)."""
+    answer = getattr(request, "_in_admin", None)
+    if answer is None:
+        answer = request._in_admin = request.path_info.startswith(reverse("wagtailadmin_home"))
+    return answer
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
