@@ -24,7 +24,7 @@ def instance_from_values(
     `Model.__init__`'s walk over every field (`Model.from_db` sets each deferred one apart, a
     large share of a check-in's four instances). A model that has `pre_init` or `post_init`
     receivers (an ImageField's dimensions, say) is made by `from_db`, so that they run."""
-    unknown = values.keys() - set(attnames(model))
+    unknown = values.keys() - attnames(model)
     if unknown:
         raise ValueError(f"{model.__name__} has no column {', '.join(sorted(unknown))}")
     if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):

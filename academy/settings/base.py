@@ -176,18 +176,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA synchronous=NORMAL;PRAGMA busy_timeout=20000;",
     }
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+else:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, whose check of a persistent connection before each request's first
     # query costs no round trip unless the socket says the server hung up (core.postgresql).
     DATABASES["default"]["ENGINE"] = "core.postgresql"
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # The statements a check-in repeats are prepared once per connection (core.rows.fetch_one);
-    # Django's own queries never are. Off behind a pooler that cannot keep prepared statements
-    # (PgBouncer in transaction mode before 1.21): DATABASE_PREPARED_STATEMENTS=false.
+    # Django's own queries never are, whatever the threshold (psycopg's default; None turns
+    # preparing off). Off behind a pooler that cannot keep prepared statements (PgBouncer in
+    # transaction mode before 1.21): DATABASE_PREPARED_STATEMENTS=false.
     if env_bool("DATABASE_PREPARED_STATEMENTS", True):
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
-else:
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # How long a write waits for a row another write holds (core.locking, PostgreSQL) before it
 # answers "busy, try again" instead of hanging.
